@@ -1,0 +1,569 @@
+"""The command line: launches the app, or runs a headless command over the same services.
+
+Headless commands never import Textual (start-up stays fast, and scripts stay usable on
+machines without a terminal). Every expected failure ends with one line on stderr and
+exit code 1 (2 for usage errors); `--debug` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, NoReturn
+
+from newsterm import __version__, paths
+from newsterm.config import Settings, load_settings
+from newsterm.models import (
+    EntryQuery,
+    EntrySummary,
+    Feed,
+    FeedError,
+    NewstermError,
+)
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from newsterm.refresh import RefreshProgress
+    from newsterm.store import Store
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+
+
+class UsageError(NewstermError):
+    """The command line asks for something that cannot be done as written."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error in one line (plus a hint), never a traceback."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _clean(text: str) -> str:
+    """Untrusted text made safe for a terminal line (no control or bidi characters)."""
+    from newsterm.content import safe_text
+
+    return " ".join(safe_text(text).split())
+
+
+# -- output -------------------------------------------------------------------------------
+
+
+@dataclass
+class Output:
+    """Where results go: rich tables on a terminal, tab-separated lines when piped."""
+
+    stream: IO[str]
+    rich: bool
+    color: bool
+
+    @classmethod
+    def for_stdout(cls, color: bool | None = None) -> Output:
+        is_tty = sys.stdout.isatty()
+        use_color = is_tty and "NO_COLOR" not in os.environ if color is None else color
+        return cls(stream=sys.stdout, rich=is_tty, color=use_color)
+
+    def console(self) -> Console:
+        from rich.console import Console
+
+        return Console(
+            file=self.stream,
+            force_terminal=self.color,
+            no_color=not self.color,
+            highlight=False,
+            soft_wrap=False,
+        )
+
+    def line(self, text: str = "") -> None:
+        self.stream.write(text + "\n")
+
+    def json(self, data: Any) -> None:
+        json.dump(data, self.stream, ensure_ascii=False, indent=2)
+        self.stream.write("\n")
+
+
+def _iso(moment: datetime | None) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else ""
+
+
+def _short_date(moment: datetime | None) -> str:
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def _feed_json(feed: Feed) -> dict[str, Any]:
+    return {
+        "id": feed.id,
+        "title": feed.title,
+        "url": feed.url,
+        "site_url": feed.site_url,
+        "folder": feed.folder,
+        "unread": feed.unread,
+        "total": feed.total,
+        "status": feed.status,
+        "error": feed.error,
+        "last_checked": _iso(feed.last_checked),
+    }
+
+
+def _entry_json(entry: EntrySummary) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "feed_id": entry.feed_id,
+        "feed": entry.feed_title,
+        "title": entry.title,
+        "link": entry.link,
+        "author": entry.author,
+        "published": _iso(entry.published),
+        "read": entry.read,
+        "starred": entry.starred,
+    }
+
+
+# -- context ------------------------------------------------------------------------------
+
+
+@dataclass
+class Context:
+    """What every command needs: parsed arguments, settings, and a lazily opened store."""
+
+    args: argparse.Namespace
+    settings: Settings
+    data_dir: Path
+    _store: Store | None = None
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            from newsterm.store import Store
+
+            self._store = Store.in_dir(self.data_dir)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+
+def _feed_arg(ctx: Context, text: str) -> Feed:
+    feed = ctx.store.find_feed(text)
+    if feed is None:
+        raise FeedError(f"no such feed: {text} (see `newsterm list`)")
+    return feed
+
+
+# -- commands -----------------------------------------------------------------------------
+
+
+def cmd_add(ctx: Context) -> int:
+    from newsterm.refresh import subscribe
+
+    feed = asyncio.run(subscribe(ctx.store, ctx.settings, ctx.args.url, ctx.args.folder))
+    out = Output.for_stdout()
+    out.line(f"Added feed {feed.id}: {_clean(feed.display_title)} <{feed.url}>")
+    out.line(f"{feed.total} entries, {feed.unread} unread")
+    return EXIT_OK
+
+
+def cmd_remove(ctx: Context) -> int:
+    feed = _feed_arg(ctx, ctx.args.feed)
+    ctx.store.remove_feed(feed.id)
+    Output.for_stdout().line(f"Removed feed {feed.id}: {_clean(feed.display_title)}")
+    return EXIT_OK
+
+
+def cmd_import(ctx: Context) -> int:
+    from newsterm.opml import read_opml
+
+    path = Path(ctx.args.file)
+    data = _read_input(path)
+    subscriptions = read_opml(data)
+    added = skipped = 0
+    for sub in subscriptions:
+        if not sub.url.lower().startswith(("http://", "https://")):
+            skipped += 1
+            continue
+        if ctx.store.find_feed(sub.url) is not None:
+            skipped += 1
+            continue
+        ctx.store.add_feed(sub.url, title=sub.title, folder=sub.folder)
+        added += 1
+    out = Output.for_stdout()
+    out.line(
+        f"Imported {added} feed{'s' if added != 1 else ''} from {path.name}"
+        f" ({skipped} skipped: already subscribed or not http(s))."
+    )
+    if added:
+        out.line("Run `newsterm refresh` to fetch them.")
+    return EXIT_OK
+
+
+def cmd_export(ctx: Context) -> int:
+    from newsterm.opml import Subscription, write_opml
+
+    data = write_opml(
+        Subscription(url=f.url, title=f.title, site_url=f.site_url, folder=f.folder)
+        for f in ctx.store.list_feeds()
+    )
+    if ctx.args.file and ctx.args.file != "-":
+        try:
+            Path(ctx.args.file).write_bytes(data)
+        except OSError as error:
+            raise NewstermError(
+                f"cannot write {ctx.args.file}: {error.strerror or error}"
+            ) from None
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    return EXIT_OK
+
+
+def cmd_refresh(ctx: Context) -> int:
+    from newsterm.refresh import refresh_feeds
+
+    feeds = [_feed_arg(ctx, text) for text in ctx.args.feeds] if ctx.args.feeds else None
+    show_bar = sys.stderr.isatty() and not ctx.args.quiet
+    with _progress_bar(show_bar) as on_progress:
+        report = asyncio.run(refresh_feeds(ctx.store, ctx.settings, feeds, on_progress=on_progress))
+    for outcome in sorted(report.failed, key=lambda o: o.feed_id):
+        print(
+            f"feed {outcome.feed_id} {_clean(outcome.title)} <{outcome.url}>: {outcome.error}",
+            file=sys.stderr,
+        )
+    unchanged = sum(1 for o in report.outcomes if o.not_modified)
+    if not ctx.args.quiet:
+        Output.for_stdout().line(
+            f"Refreshed {len(report.outcomes)} feeds: {report.new_entries} new entries,"
+            f" {unchanged} unchanged, {len(report.failed)} failed."
+        )
+    return EXIT_OK
+
+
+@contextmanager
+def _progress_bar(enabled: bool) -> Iterator[Callable[[RefreshProgress], None] | None]:
+    if not enabled:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("Refreshing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("feeds"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as progress:
+        task = progress.add_task("refresh", total=None)
+
+        def update(state: RefreshProgress) -> None:
+            progress.update(task, completed=state.done, total=state.total)
+
+        yield update
+
+
+def cmd_list(ctx: Context) -> int:
+    feeds = ctx.store.list_feeds()
+    out = Output.for_stdout()
+    if ctx.args.json:
+        out.json([_feed_json(f) for f in feeds])
+        return EXIT_OK
+    if not out.rich:
+        for f in feeds:
+            fields = (f.id, _clean(f.title), f.url, _clean(f.folder or ""), f.unread, f.total)
+            out.line("\t".join(map(str, (*fields, _clean(f.error or f.status)))))
+        return EXIT_OK
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for name, justify in (
+        ("id", "right"),
+        ("title", "left"),
+        ("folder", "left"),
+        ("unread", "right"),
+        ("total", "right"),
+        ("status", "left"),
+    ):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for f in feeds:
+        status = Text(_clean(f.error), style="red") if f.error else Text(f.status, style="dim")
+        table.add_row(
+            str(f.id),
+            Text(_clean(f.display_title)),
+            Text(_clean(f.folder or "")),
+            str(f.unread),
+            str(f.total),
+            status,
+        )
+    out.console().print(table)
+    if not feeds:
+        out.line("No feeds yet: `newsterm add URL` or `newsterm import FILE.opml`.")
+    return EXIT_OK
+
+
+def _print_entries(out: Output, entries: Sequence[EntrySummary], as_json: bool) -> None:
+    if as_json:
+        out.json([_entry_json(e) for e in entries])
+        return
+    if not out.rich:
+        for e in entries:
+            flags = ("N" if not e.read else "-") + ("*" if e.starred else "-")
+            fields = (e.id, flags, _iso(e.published), _clean(e.feed_title), _clean(e.title))
+            out.line("\t".join(map(str, (*fields, e.link))))
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    table.add_column("id", justify="right")
+    table.add_column("", width=2)
+    table.add_column("date", no_wrap=True)
+    table.add_column("feed", max_width=24, no_wrap=True, overflow="ellipsis")
+    table.add_column("title", overflow="fold")
+    for e in entries:
+        flags = Text(("N" if not e.read else " ") + ("*" if e.starred else " "), style="bold")
+        title = Text(_clean(e.title) or "(untitled)", style="" if e.read else "bold")
+        table.add_row(str(e.id), flags, _short_date(e.published), Text(_clean(e.feed_title)), title)
+    out.console().print(table)
+
+
+def cmd_entries(ctx: Context) -> int:
+    feed_id = _feed_arg(ctx, ctx.args.feed).id if ctx.args.feed else None
+    query = EntryQuery(feed_id=feed_id, unread_only=ctx.args.unread, starred_only=ctx.args.starred)
+    entries = ctx.store.list_entries(query, limit=ctx.args.limit)
+    _print_entries(Output.for_stdout(), entries, ctx.args.json)
+    return EXIT_OK
+
+
+def cmd_search(ctx: Context) -> int:
+    entries = ctx.store.search(ctx.args.query, limit=ctx.args.limit)
+    out = Output.for_stdout()
+    _print_entries(out, entries, ctx.args.json)
+    if not entries and not ctx.args.json:
+        print(f"no entries match {ctx.args.query!r}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_mark(ctx: Context) -> int:
+    action: str = ctx.args.action
+    store = ctx.store
+    if ctx.args.all:
+        if action != "read" or not ctx.args.feed:
+            raise UsageError("--all works only as `newsterm mark read --feed FEED --all`")
+        feed = _feed_arg(ctx, ctx.args.feed)
+        changed = store.mark_all_read(EntryQuery(feed_id=feed.id))
+        Output.for_stdout().line(f"Marked {len(changed)} entries read in {_clean(feed.title)}")
+        return EXIT_OK
+    if not ctx.args.entries:
+        raise UsageError("name at least one ENTRY id (see `newsterm entries`)")
+    ids: list[int] = []
+    for text in ctx.args.entries:
+        if not text.isdigit():
+            raise UsageError(f"not an entry id: {text!r}")
+        ids.append(int(text))
+    found = {e.id for e in store.entry_summaries(ids)}
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise NewstermError(f"no such entry: {', '.join(map(str, missing))}")
+    if action in ("read", "unread"):
+        changed = store.set_read(ids, action == "read")
+    else:
+        changed = store.set_starred(ids, action == "star")
+    Output.for_stdout().line(f"Marked {len(changed)} of {len(ids)} entries {action}")
+    return EXIT_OK
+
+
+def _read_input(path: Path) -> bytes:
+    try:
+        if str(path) == "-":
+            return sys.stdin.buffer.read()
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise NewstermError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise NewstermError(f"{path}: is a directory") from None
+    except OSError as error:
+        raise NewstermError(f"{path}: cannot read: {error.strerror or error}") from None
+
+
+def cmd_render(ctx: Context) -> int:
+    from newsterm.content import article_from_html, parse_seed_document, render_to_text
+
+    data = _read_input(Path(ctx.args.file))
+    text = data.decode("utf-8", errors="replace")
+    title, link, html = parse_seed_document(text)
+    article = article_from_html(html, title=title, base_url=link)
+    out = Output.for_stdout(color=True if ctx.args.color else None)
+    width = ctx.args.width or (os.get_terminal_size().columns if out.rich else 80)
+    out.stream.write(render_to_text(article, width=max(20, width), color=out.color))
+    return EXIT_OK
+
+
+def cmd_tui(ctx: Context) -> int:
+    import tempfile
+
+    from newsterm.ui.app import NewstermApp
+
+    if ctx.args.demo:
+        from newsterm.demo import load_demo
+        from newsterm.store import Store
+
+        with tempfile.TemporaryDirectory(prefix="newsterm-demo-") as tmp:
+            store = Store.in_dir(Path(tmp))
+            try:
+                load_demo(store)
+                NewstermApp(store=store, settings=ctx.settings, offline=True).run()
+            finally:
+                store.close()
+        return EXIT_OK
+    NewstermApp(store=ctx.store, settings=ctx.settings).run()
+    return EXIT_OK
+
+
+COMMANDS: dict[str, Callable[[Context], int]] = {
+    "add": cmd_add,
+    "remove": cmd_remove,
+    "import": cmd_import,
+    "export": cmd_export,
+    "refresh": cmd_refresh,
+    "list": cmd_list,
+    "entries": cmd_entries,
+    "search": cmd_search,
+    "mark": cmd_mark,
+    "render": cmd_render,
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="newsterm",
+        description="A fast, keyboard-first terminal feed reader. Without a command, "
+        "newsterm opens the reader.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=(
+            f"config file: {paths.config_file()} (override with --config or $NEWSTERM_CONFIG)\n"
+            f"data dir:    {paths.data_dir()} (override with --data-dir or $NEWSTERM_DATA_DIR)"
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"newsterm {__version__}")
+    parser.add_argument("--data-dir", metavar="DIR", help="where the database lives")
+    parser.add_argument("--config", metavar="FILE", help="the config file to read")
+    parser.add_argument(
+        "--demo", action="store_true", help="open the shipped demo feeds (offline, temporary)"
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    add = sub.add_parser("add", help="subscribe to a feed (or a page that links to one)")
+    add.add_argument("url", metavar="URL")
+    add.add_argument("--folder", metavar="NAME")
+
+    remove = sub.add_parser("remove", help="unsubscribe (FEED is an id or a URL)")
+    remove.add_argument("feed", metavar="FEED")
+
+    imp = sub.add_parser("import", help="subscribe to every feed of an OPML file")
+    imp.add_argument("file", metavar="FILE.opml")
+
+    exp = sub.add_parser("export", help="write subscriptions as OPML 2.0 (stdout by default)")
+    exp.add_argument("file", metavar="FILE", nargs="?")
+
+    refresh = sub.add_parser("refresh", help="fetch new entries (all feeds, or those named)")
+    refresh.add_argument("feeds", metavar="FEED", nargs="*")
+    refresh.add_argument("-q", "--quiet", action="store_true", help="print failures only")
+
+    lst = sub.add_parser("list", help="list feeds with unread and total counts")
+    lst.add_argument("--json", action="store_true")
+
+    entries = sub.add_parser("entries", help="list entries, newest first")
+    entries.add_argument("--feed", metavar="FEED")
+    entries.add_argument("--unread", action="store_true")
+    entries.add_argument("--starred", action="store_true")
+    entries.add_argument("--limit", type=_positive_int, default=50, metavar="N")
+    entries.add_argument("--json", action="store_true")
+
+    search = sub.add_parser("search", help="full-text search over titles, authors and text")
+    search.add_argument("query", metavar="QUERY")
+    search.add_argument("--limit", type=_positive_int, default=50, metavar="N")
+    search.add_argument("--json", action="store_true")
+
+    mark = sub.add_parser("mark", help="mark entries read, unread, starred or unstarred")
+    mark.add_argument("action", choices=("read", "unread", "star", "unstar"))
+    mark.add_argument("entries", metavar="ENTRY", nargs="*")
+    mark.add_argument("--feed", metavar="FEED")
+    mark.add_argument("--all", action="store_true", help="with --feed: every entry of FEED")
+
+    render = sub.add_parser("render", help="print an article's HTML as the reader shows it")
+    render.add_argument("file", metavar="FILE|-")
+    render.add_argument("--width", type=_positive_int, metavar="N")
+    render.add_argument("--color", action="store_true", help="colours even when piped")
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive: {value}")
+    return value
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    ctx: Context | None = None
+    try:
+        config_path = paths.config_file(args.config)
+        settings = load_settings(config_path, required=bool(args.config))
+        ctx = Context(args=args, settings=settings, data_dir=paths.data_dir(args.data_dir))
+        if args.command is None:
+            return cmd_tui(ctx)
+        if args.demo:
+            raise UsageError("--demo opens the reader; it does not combine with a command")
+        return COMMANDS[args.command](ctx)
+    except UsageError as error:
+        if args.debug:
+            raise
+        print(f"newsterm: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except NewstermError as error:
+        if args.debug:
+            raise
+        print(f"newsterm: error: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        print("newsterm: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # `newsterm list | head`: the reader went away; that is not an error.
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), sys.stdout.fileno())
+        return EXIT_OK
+    except Exception as error:
+        if args.debug:
+            raise
+        print(
+            f"newsterm: internal error: {type(error).__name__}: {error}"
+            " (run with --debug for the traceback, and please report it)",
+            file=sys.stderr,
+        )
+        return EXIT_FAILURE
+    finally:
+        if ctx is not None:
+            ctx.close()
