@@ -1,27 +1,165 @@
 """The only package that speaks SQL.
 
-API CONTRACT (stub; being implemented). Other layers (CLI, services, UI) code against
-exactly these names and signatures. Every method is safe to call from any thread: each
-thread gets its own sqlite3 connection.
+Every method is safe to call from any thread: each thread gets its own sqlite3 connection.
+Writes are short `BEGIN IMMEDIATE` transactions in WAL mode with a 10 s busy timeout, so
+readers never block and two processes refreshing at once wait for each other instead of
+failing with "database is locked".
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import datetime
+import contextlib
+import hashlib
+import itertools
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from newsterm.models import (
+    Enclosure,
     Entry,
     EntryQuery,
     EntrySummary,
     Feed,
+    FeedError,
     Folder,
+    ParsedEntry,
     ParsedFeed,
+    StorageError,
     StoreResult,
 )
+from newsterm.store.connection import from_db_time, open_connection, storage_error, to_db_time
+from newsterm.store.schema import SCHEMA_VERSION, migrate
+from newsterm.store.text import fts_query, html_to_text
+
+__all__ = ["DB_FILENAME", "SCHEMA_VERSION", "Store"]
 
 DB_FILENAME = "newsterm.db"
+
+_CHUNK = 500
+"""Ids per `IN (...)` list: far below SQLite's variable limit on every version."""
+
+_FEED_COLUMNS = """
+    f.id, f.url, f.title, f.site_url, d.name, f.etag, f.last_modified, f.next_check,
+    f.last_checked, f.status, f.error, f.error_count
+"""
+_FEED_FROM = "feeds f LEFT JOIN folders d ON d.id = f.folder_id"
+
+_SUMMARY_COLUMNS = """
+    e.id, e.feed_id, coalesce(nullif(f.title, ''), f.url), e.title, e.link, e.author,
+    coalesce(e.published, e.updated, e.first_seen), e.read, e.starred
+"""
+_LIST_ORDER = "ORDER BY e.sort_date DESC, e.id DESC"
+
+_INSERT_ENTRY = """
+    INSERT INTO entries (feed_id, identity, title, link, author, published, updated,
+        first_seen, sort_date, summary, content, enclosures, categories, content_hash)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+"""
+_UPDATE_ENTRY = """
+    UPDATE entries SET title = ?, link = ?, author = ?, published = ?, updated = ?,
+        sort_date = min(coalesce(?, ?, first_seen), ?), summary = ?, content = ?,
+        enclosures = ?, categories = ?, content_hash = ?
+    WHERE id = ?
+"""
+
+
+def _chunks(values: Sequence[int]) -> Iterator[Sequence[int]]:
+    for start in range(0, len(values), _CHUNK):
+        yield values[start : start + _CHUNK]
+
+
+def _placeholders(count: int) -> str:
+    return ",".join("?" * count)
+
+
+def _unique_ids(entry_ids: Iterable[int]) -> list[int]:
+    return list(dict.fromkeys(int(entry_id) for entry_id in entry_ids))
+
+
+class _PreparedEntry:
+    """A parsed entry converted to column values, with its content hash."""
+
+    __slots__ = ("entry", "published", "updated", "enclosures", "categories", "content_hash")
+
+    def __init__(self, entry: ParsedEntry) -> None:
+        self.entry = entry
+        self.published = to_db_time(entry.published)
+        self.updated = to_db_time(entry.updated)
+        self.enclosures = json.dumps(
+            [{"url": e.url, "type": e.type, "length": e.length} for e in entry.enclosures],
+            ensure_ascii=False,
+        )
+        self.categories = json.dumps(list(entry.categories), ensure_ascii=False)
+        digest = hashlib.blake2b(digest_size=16)
+        for part in (
+            entry.title,
+            entry.link,
+            entry.author,
+            str(self.published),
+            str(self.updated),
+            entry.summary,
+            entry.content,
+            self.enclosures,
+            self.categories,
+        ):
+            digest.update(part.encode("utf-8", "surrogatepass"))
+            digest.update(b"\x00")
+        self.content_hash = digest.hexdigest()
+
+    def fts_row(self, entry_id: int) -> tuple[int, str, str, str]:
+        body = self.entry.content or self.entry.summary
+        return (entry_id, self.entry.title, self.entry.author, html_to_text(body))
+
+
+def _entry_filter(query: EntryQuery) -> tuple[str, list[Any]]:
+    """A WHERE clause over `entries e` for `query`, and its parameters.
+
+    The unread/starred terms are literal (`e.read = 0`) because SQLite only uses a partial
+    index when the query repeats its WHERE term exactly.
+    """
+    clauses: list[str] = []
+    params: list[Any] = []
+    if query.feed_id is not None:
+        clauses.append("e.feed_id = ?")
+        params.append(query.feed_id)
+    if query.folder is not None:
+        clauses.append(
+            "e.feed_id IN (SELECT ff.id FROM feeds ff JOIN folders fd ON fd.id = ff.folder_id"
+            " WHERE fd.name = ?)"
+        )
+        params.append(query.folder)
+    if query.unread_only:
+        clauses.append("e.read = 0")
+    if query.starred_only:
+        clauses.append("e.starred = 1")
+    if query.search is not None and query.search.strip():
+        match = fts_query(query.search)
+        if match is None:
+            clauses.append("0")  # only punctuation: nothing can match
+        else:
+            clauses.append("e.id IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH ?)")
+            params.append(match)
+    return (" AND ".join(clauses) or "1"), params
+
+
+def _summary(row: Sequence[Any]) -> EntrySummary:
+    return EntrySummary(
+        id=row[0],
+        feed_id=row[1],
+        feed_title=row[2],
+        title=row[3],
+        link=row[4],
+        author=row[5],
+        published=from_db_time(row[6]),
+        read=bool(row[7]),
+        starred=bool(row[8]),
+    )
 
 
 class Store:
@@ -31,50 +169,260 @@ class Store:
         """Open (creating and migrating if needed) the database at `path`.
 
         Raises StorageError with a clear one-line message if the file is not a database,
-        is corrupt, or the directory is unreadable/read-only.
+        is corrupt, was written by a newer newsterm, or the directory is unwritable.
         """
-        raise NotImplementedError
+        self.path = Path(path)
+        self._local = threading.local()
+        self._closed = False
+        # Commits through this Store: PRAGMA data_version ignores a connection's own.
+        self._commits = itertools.count(1)
+        self._commit_count = 0
+        conn = self._conn()
+        try:
+            migrate(conn, self.path)
+        except sqlite3.Error as exc:
+            self.close()
+            raise storage_error(self.path, exc) from exc
+        except StorageError:
+            self.close()
+            raise
 
     @classmethod
     def in_dir(cls, data_dir: Path) -> Store:
         """Open `data_dir / DB_FILENAME`, creating the directory."""
-        raise NotImplementedError
+        try:
+            data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(f"cannot create data directory {data_dir}: {exc.strerror}") from exc
+        return cls(data_dir / DB_FILENAME)
 
     def close(self) -> None:
-        raise NotImplementedError
+        """Close the calling thread's connection; other threads' close when they end."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None:
+            # Best effort: a busy or read-only database just skips it.
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("PRAGMA optimize")
+            conn.close()
+            self._local.conn = None
+        self._closed = True
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- connections and transactions --------------------------------------------------
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            if self._closed:
+                raise StorageError(f"database {self.path}: the store is closed")
+            conn = open_connection(self.path)
+            self._local.conn = conn
+        return conn
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        try:
+            yield self._conn()
+        except sqlite3.Error as exc:
+            raise storage_error(self.path, exc) from exc
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One IMMEDIATE transaction: committed on success, rolled back on any error."""
+        conn = self._conn()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise storage_error(self.path, exc) from exc
+        changes_before = conn.total_changes
+        try:
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise storage_error(self.path, exc) from exc
+            raise
+        if conn.total_changes != changes_before:
+            self._commit_count = next(self._commits)
 
     # -- feeds and folders -------------------------------------------------------------
+    def _folder_id(self, conn: sqlite3.Connection, folder: str | None) -> int | None:
+        """The id of folder `folder`, created if new; None for no folder."""
+        if folder is None or not folder.strip():
+            return None
+        name = folder.strip()
+        conn.execute("INSERT OR IGNORE INTO folders (name) VALUES (?)", (name,))
+        row = conn.execute("SELECT id FROM folders WHERE name = ?", (name,)).fetchone()
+        return int(row[0])
+
     def add_feed(self, url: str, *, title: str = "", folder: str | None = None) -> Feed:
-        """Subscribe; raises FeedError("already subscribed: URL") on a duplicate URL."""
-        raise NotImplementedError
+        """Subscribe; raises FeedError("already subscribed: URL") on a duplicate URL.
+
+        `title` is provisional: the feed's own title replaces it on the first refresh
+        (only `rename_feed` pins a title).
+        """
+        now = to_db_time(datetime.now().astimezone())
+        with self._write() as conn:
+            folder_id = self._folder_id(conn, folder)
+            try:
+                cursor = conn.execute(
+                    "INSERT INTO feeds (url, title, folder_id, added) VALUES (?, ?, ?, ?)",
+                    (url, title, folder_id, now),
+                )
+            except sqlite3.IntegrityError:
+                raise FeedError(f"already subscribed: {url}") from None
+            feed_id = cursor.lastrowid
+        assert feed_id is not None
+        feed = self.get_feed(feed_id)
+        assert feed is not None
+        return feed
+
+    def _feeds(self, where: str = "1", params: Sequence[Any] = (), order: str = "") -> list[Feed]:
+        with self._read() as conn:
+            rows = conn.execute(
+                f"SELECT {_FEED_COLUMNS} FROM {_FEED_FROM} WHERE {where} {order}", params
+            ).fetchall()
+            if len(rows) == 1:
+                counts = {rows[0][0]: self._one_feed_counts(conn, rows[0][0])}
+            elif rows:
+                counts = self._all_feed_counts(conn)
+            else:
+                counts = {}
+        return [
+            Feed(
+                id=row[0],
+                url=row[1],
+                title=row[2],
+                site_url=row[3],
+                folder=row[4],
+                etag=row[5],
+                last_modified=row[6],
+                next_check=from_db_time(row[7]),
+                last_checked=from_db_time(row[8]),
+                status=row[9],
+                error=row[10],
+                error_count=row[11],
+                unread=counts.get(row[0], (0, 0))[0],
+                total=counts.get(row[0], (0, 0))[1],
+            )
+            for row in rows
+        ]
+
+    @staticmethod
+    def _one_feed_counts(conn: sqlite3.Connection, feed_id: int) -> tuple[int, int]:
+        unread = conn.execute(
+            "SELECT count(*) FROM entries WHERE feed_id = ? AND read = 0", (feed_id,)
+        ).fetchone()[0]
+        total = conn.execute(
+            "SELECT count(*) FROM entries WHERE feed_id = ?", (feed_id,)
+        ).fetchone()[0]
+        return int(unread), int(total)
+
+    @staticmethod
+    def _all_feed_counts(conn: sqlite3.Connection) -> dict[int, tuple[int, int]]:
+        # Two covering-index scans (entries_feed_date, entries_unread_feed): reading
+        # `read` for the total would visit every table row instead.
+        totals = conn.execute("SELECT feed_id, count(*) FROM entries GROUP BY feed_id").fetchall()
+        unread = dict(
+            conn.execute(
+                "SELECT feed_id, count(*) FROM entries WHERE read = 0 GROUP BY feed_id"
+            ).fetchall()
+        )
+        return {feed_id: (unread.get(feed_id, 0), total) for feed_id, total in totals}
+
+    def feed_counts(self) -> dict[int, tuple[int, int]]:
+        """(unread, total) per feed id, for feeds that have entries: a cheap count refresh."""
+        with self._read() as conn:
+            return self._all_feed_counts(conn)
 
     def get_feed(self, feed_id: int) -> Feed | None:
-        raise NotImplementedError
+        """The feed with this id, with its counts, or None."""
+        feeds = self._feeds("f.id = ?", (feed_id,))
+        return feeds[0] if feeds else None
 
     def find_feed(self, id_or_url: str) -> Feed | None:
         """A feed by numeric id (as text) or by exact URL."""
-        raise NotImplementedError
+        text = id_or_url.strip()
+        if text.isdigit():
+            feed = self.get_feed(int(text))
+            if feed is not None:
+                return feed
+        feeds = self._feeds("f.url = ?", (text,))
+        return feeds[0] if feeds else None
 
     def list_feeds(self) -> list[Feed]:
-        """Every feed with unread/total counts, ordered by folder then title."""
-        raise NotImplementedError
+        """Every feed with unread/total counts, ordered by folder then title.
+
+        Feeds outside any folder come last.
+        """
+        return self._feeds(
+            order="ORDER BY d.name IS NULL, d.name COLLATE NOCASE, "
+            "coalesce(nullif(f.title, ''), f.url) COLLATE NOCASE, f.id"
+        )
 
     def list_folders(self) -> list[Folder]:
-        raise NotImplementedError
+        """Every folder (empty ones too) by name, with unread/total counts of its feeds."""
+        with self._read() as conn:
+            rows = conn.execute(
+                """
+                SELECT d.id, d.name, coalesce(sum(c.unread), 0), coalesce(sum(c.total), 0)
+                FROM folders d
+                LEFT JOIN feeds f ON f.folder_id = d.id
+                LEFT JOIN (
+                    SELECT t.feed_id, t.total, coalesce(u.unread, 0) AS unread
+                    FROM (SELECT feed_id, count(*) AS total FROM entries GROUP BY feed_id) t
+                    LEFT JOIN (
+                        SELECT feed_id, count(*) AS unread FROM entries WHERE read = 0
+                        GROUP BY feed_id
+                    ) u ON u.feed_id = t.feed_id
+                ) c ON c.feed_id = f.id
+                GROUP BY d.id
+                ORDER BY d.name COLLATE NOCASE
+                """
+            ).fetchall()
+        return [Folder(id=row[0], name=row[1], unread=row[2], total=row[3]) for row in rows]
 
     def remove_feed(self, feed_id: int) -> None:
         """Delete the feed and its entries."""
-        raise NotImplementedError
+        with self._write() as conn:
+            conn.execute("DELETE FROM feeds WHERE id = ?", (feed_id,))
 
     def set_feed_folder(self, feed_id: int, folder: str | None) -> None:
-        raise NotImplementedError
+        """Move the feed into `folder` (created if new), or out of any folder with None."""
+        with self._write() as conn:
+            folder_id = self._folder_id(conn, folder)
+            conn.execute("UPDATE feeds SET folder_id = ? WHERE id = ?", (folder_id, feed_id))
+
+    def remove_folder(self, name: str) -> None:
+        """Delete a folder; its feeds stay, outside any folder."""
+        with self._write() as conn:
+            conn.execute("DELETE FROM folders WHERE name = ?", (name,))
 
     def rename_feed(self, feed_id: int, title: str) -> None:
-        raise NotImplementedError
+        """Give the feed the user's own title, kept across refreshes.
+
+        An empty title gives the feed back its publisher's title on the next refresh.
+        """
+        title = title.strip()
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE feeds SET title = ?, title_user = ? WHERE id = ?",
+                (title, int(bool(title)), feed_id),
+            )
 
     def feeds_due(self, now: datetime) -> list[Feed]:
-        """Feeds whose next_check is NULL or <= now."""
-        raise NotImplementedError
+        """Feeds whose next_check is NULL or <= now, never-checked first."""
+        return self._feeds(
+            "f.next_check IS NULL OR f.next_check <= ?",
+            (to_db_time(now),),
+            order="ORDER BY f.next_check IS NOT NULL, f.next_check, f.id",
+        )
 
     def record_fetch(
         self,
@@ -88,54 +436,408 @@ class Store:
         new_url: str | None = None,
         status: str | None = None,
     ) -> None:
-        """Store the outcome of a fetch (validators, schedule, status, error count)."""
-        raise NotImplementedError
+        """Store the outcome of a fetch (validators, schedule, status, error count).
+
+        Validators given as None keep the stored ones. A `new_url` already used by another
+        feed is ignored (the feed keeps its URL).
+        """
+        with self._write() as conn:
+            if error is None:
+                conn.execute(
+                    """
+                    UPDATE feeds SET last_checked = ?, next_check = ?, status = ?,
+                        error = NULL, error_count = 0,
+                        etag = coalesce(?, etag), last_modified = coalesce(?, last_modified)
+                    WHERE id = ?
+                    """,
+                    (
+                        to_db_time(checked),
+                        to_db_time(next_check),
+                        status or "ok",
+                        etag,
+                        last_modified,
+                        feed_id,
+                    ),
+                )
+            else:
+                conn.execute(
+                    """
+                    UPDATE feeds SET last_checked = ?, next_check = ?, status = ?,
+                        error = ?, error_count = error_count + 1,
+                        etag = coalesce(?, etag), last_modified = coalesce(?, last_modified)
+                    WHERE id = ?
+                    """,
+                    (
+                        to_db_time(checked),
+                        to_db_time(next_check),
+                        status or error,
+                        error,
+                        etag,
+                        last_modified,
+                        feed_id,
+                    ),
+                )
+            if new_url:
+                conn.execute(
+                    "UPDATE feeds SET url = ?1 WHERE id = ?2"
+                    " AND NOT EXISTS (SELECT 1 FROM feeds WHERE url = ?1)",
+                    (new_url, feed_id),
+                )
 
     def store_feed(self, feed_id: int, parsed: ParsedFeed, *, now: datetime) -> StoreResult:
-        """Upsert a parsed document's entries in ONE transaction; keep read/starred."""
-        raise NotImplementedError
+        """Upsert a parsed document's entries in ONE transaction; keep read/starred.
+
+        New entries arrive unread; an entry whose content changed is rewritten but keeps
+        its read/starred state and first_seen; unchanged entries are not written. Entries
+        no longer in the document stay. Within one document the first of several entries
+        with the same identity wins. A feed removed meanwhile stores nothing.
+        """
+        prepared: dict[str, _PreparedEntry] = {}
+        for entry in parsed.entries:
+            if entry.identity not in prepared:
+                prepared[entry.identity] = _PreparedEntry(entry)
+        now_db = to_db_time(now)
+        assert now_db is not None
+        new = updated = unchanged = 0
+        with self._write() as conn:
+            feed = conn.execute(
+                "SELECT title, site_url, title_user FROM feeds WHERE id = ?", (feed_id,)
+            ).fetchone()
+            if feed is None:
+                return StoreResult()
+            self._update_feed_meta(conn, feed_id, parsed, feed)
+
+            existing: dict[str, tuple[int, str]] = {}
+            identities = list(prepared)
+            for start in range(0, len(identities), _CHUNK):
+                batch = identities[start : start + _CHUNK]
+                for identity, entry_id, content_hash in conn.execute(
+                    "SELECT identity, id, content_hash FROM entries"
+                    f" WHERE feed_id = ? AND identity IN ({_placeholders(len(batch))})",
+                    (feed_id, *batch),
+                ):
+                    existing[identity] = (entry_id, content_hash)
+
+            fts_inserts: list[tuple[int, str, str, str]] = []
+            changed_rows: list[tuple[Any, ...]] = []
+            fts_updates: list[tuple[str, str, str, int]] = []
+            for identity, item in prepared.items():
+                entry = item.entry
+                known = existing.get(identity)
+                if known is None:
+                    sort_date = min(
+                        item.published
+                        if item.published is not None
+                        else item.updated
+                        if item.updated is not None
+                        else now_db,
+                        now_db,
+                    )
+                    cursor = conn.execute(
+                        _INSERT_ENTRY,
+                        (
+                            feed_id,
+                            identity,
+                            entry.title,
+                            entry.link,
+                            entry.author,
+                            item.published,
+                            item.updated,
+                            now_db,
+                            sort_date,
+                            entry.summary,
+                            entry.content,
+                            item.enclosures,
+                            item.categories,
+                            item.content_hash,
+                        ),
+                    )
+                    assert cursor.lastrowid is not None
+                    fts_inserts.append(item.fts_row(cursor.lastrowid))
+                    new += 1
+                elif known[1] != item.content_hash:
+                    entry_id = known[0]
+                    changed_rows.append(
+                        (
+                            entry.title,
+                            entry.link,
+                            entry.author,
+                            item.published,
+                            item.published,
+                            item.updated,
+                            now_db,
+                            entry.summary,
+                            entry.content,
+                            item.enclosures,
+                            item.categories,
+                            item.content_hash,
+                            entry_id,
+                        )
+                    )
+                    _, title, author, text = item.fts_row(entry_id)
+                    fts_updates.append((title, author, text, entry_id))
+                    updated += 1
+                else:
+                    unchanged += 1
+            if changed_rows:
+                conn.executemany(_UPDATE_ENTRY, changed_rows)
+                conn.executemany(
+                    "UPDATE entries_fts SET title = ?, author = ?, text = ? WHERE rowid = ?",
+                    fts_updates,
+                )
+            if fts_inserts:
+                conn.executemany(
+                    "INSERT INTO entries_fts (rowid, title, author, text) VALUES (?, ?, ?, ?)",
+                    fts_inserts,
+                )
+        return StoreResult(new=new, updated=updated, unchanged=unchanged)
+
+    @staticmethod
+    def _update_feed_meta(
+        conn: sqlite3.Connection, feed_id: int, parsed: ParsedFeed, stored: Sequence[Any]
+    ) -> None:
+        title, site_url, title_user = stored
+        new_title = parsed.title.strip()
+        if new_title and not title_user and new_title != title:
+            conn.execute("UPDATE feeds SET title = ? WHERE id = ?", (new_title, feed_id))
+        new_site = parsed.link.strip()
+        if new_site and new_site != site_url:
+            conn.execute("UPDATE feeds SET site_url = ? WHERE id = ?", (new_site, feed_id))
 
     # -- entries -----------------------------------------------------------------------
     def count_entries(self, query: EntryQuery) -> int:
-        raise NotImplementedError
+        """How many entries match `query`."""
+        where, params = _entry_filter(query)
+        with self._read() as conn:
+            row = conn.execute(f"SELECT count(*) FROM entries e WHERE {where}", params).fetchone()
+        return int(row[0])
 
     def entry_ids(self, query: EntryQuery) -> list[int]:
         """Ids matching `query`, newest first (the list keeps only these)."""
-        raise NotImplementedError
+        where, params = _entry_filter(query)
+        with self._read() as conn:
+            rows = conn.execute(
+                f"SELECT e.id FROM entries e WHERE {where} {_LIST_ORDER}", params
+            ).fetchall()
+        return [row[0] for row in rows]
 
     def entry_summaries(self, ids: Sequence[int]) -> list[EntrySummary]:
         """Rows for the given ids, in the given order (missing ids are skipped)."""
-        raise NotImplementedError
+        wanted = _unique_ids(ids)
+        found: dict[int, EntrySummary] = {}
+        with self._read() as conn:
+            for batch in _chunks(wanted):
+                for row in conn.execute(
+                    f"SELECT {_SUMMARY_COLUMNS} FROM entries e JOIN feeds f ON f.id = e.feed_id"
+                    f" WHERE e.id IN ({_placeholders(len(batch))})",
+                    batch,
+                ):
+                    found[row[0]] = _summary(row)
+        return [found[entry_id] for entry_id in ids if entry_id in found]
 
     def list_entries(
         self, query: EntryQuery, *, limit: int = 50, offset: int = 0
     ) -> list[EntrySummary]:
-        raise NotImplementedError
+        """One page of entries matching `query`, newest first."""
+        where, params = _entry_filter(query)
+        with self._read() as conn:
+            rows = conn.execute(
+                f"SELECT {_SUMMARY_COLUMNS} FROM entries e JOIN feeds f ON f.id = e.feed_id"
+                f" WHERE {where} {_LIST_ORDER} LIMIT ? OFFSET ?",
+                (*params, limit, offset),
+            ).fetchall()
+        return [_summary(row) for row in rows]
 
     def get_entry(self, entry_id: int) -> Entry | None:
-        raise NotImplementedError
+        """The whole entry, bodies included, or None."""
+        with self._read() as conn:
+            row = conn.execute(
+                """
+                SELECT e.id, e.feed_id, coalesce(nullif(f.title, ''), f.url), e.identity,
+                    e.title, e.link, e.author, e.published, e.updated, e.first_seen,
+                    e.summary, e.content, e.enclosures, e.categories, e.read, e.starred
+                FROM entries e JOIN feeds f ON f.id = e.feed_id
+                WHERE e.id = ?
+                """,
+                (entry_id,),
+            ).fetchone()
+        if row is None:
+            return None
+        first_seen = from_db_time(row[9])
+        assert first_seen is not None
+        return Entry(
+            id=row[0],
+            feed_id=row[1],
+            feed_title=row[2],
+            identity=row[3],
+            title=row[4],
+            link=row[5],
+            author=row[6],
+            published=from_db_time(row[7]),
+            updated=from_db_time(row[8]),
+            first_seen=first_seen,
+            summary=row[10],
+            content=row[11],
+            enclosures=_decode_enclosures(row[12]),
+            categories=tuple(str(c) for c in _decode_json_list(row[13])),
+            read=bool(row[14]),
+            starred=bool(row[15]),
+        )
+
+    def _set_flag(self, column: str, entry_ids: Iterable[int], value: bool) -> list[int]:
+        wanted = _unique_ids(entry_ids)
+        changed: set[int] = set()
+        with self._write() as conn:
+            for batch in _chunks(wanted):
+                marks = _placeholders(len(batch))
+                rows = conn.execute(
+                    f"SELECT id FROM entries WHERE id IN ({marks}) AND {column} != ?",
+                    (*batch, int(value)),
+                ).fetchall()
+                ids = [row[0] for row in rows]
+                if ids:
+                    conn.execute(
+                        f"UPDATE entries SET {column} = ? WHERE id IN ({_placeholders(len(ids))})",
+                        (int(value), *ids),
+                    )
+                    changed.update(ids)
+        return [entry_id for entry_id in wanted if entry_id in changed]
 
     def set_read(self, entry_ids: Iterable[int], read: bool = True) -> list[int]:
         """Returns the ids whose state actually changed (for undo)."""
-        raise NotImplementedError
+        return self._set_flag("read", entry_ids, read)
 
     def set_starred(self, entry_ids: Iterable[int], starred: bool = True) -> list[int]:
-        raise NotImplementedError
+        """Returns the ids whose state actually changed (for undo)."""
+        return self._set_flag("starred", entry_ids, starred)
 
     def mark_all_read(self, query: EntryQuery) -> list[int]:
         """Mark every unread entry matching `query` read; return their ids (for undo)."""
-        raise NotImplementedError
+        where, params = _entry_filter(query)
+        with self._write() as conn:
+            ids = [
+                row[0]
+                for row in conn.execute(
+                    f"SELECT e.id FROM entries e WHERE e.read = 0 AND {where} {_LIST_ORDER}",
+                    params,
+                )
+            ]
+            for batch in _chunks(ids):
+                conn.execute(
+                    f"UPDATE entries SET read = 1 WHERE id IN ({_placeholders(len(batch))})",
+                    batch,
+                )
+        return ids
 
     def next_unread(self, query: EntryQuery, after_id: int | None) -> int | None:
-        raise NotImplementedError
+        """The first unread entry matching `query` below `after_id` in list order.
+
+        None at the end of the list (no wrapping). With `after_id` None, or an id that no
+        longer exists, the search starts at the top.
+        """
+        where, params = _entry_filter(query)
+        with self._read() as conn:
+            position = None
+            if after_id is not None:
+                position = conn.execute(
+                    "SELECT sort_date, id FROM entries WHERE id = ?", (after_id,)
+                ).fetchone()
+            if position is None:
+                row = conn.execute(
+                    f"SELECT e.id FROM entries e WHERE e.read = 0 AND {where}"
+                    f" {_LIST_ORDER} LIMIT 1",
+                    params,
+                ).fetchone()
+            else:
+                row = conn.execute(
+                    f"SELECT e.id FROM entries e WHERE e.read = 0 AND {where}"
+                    f" AND (e.sort_date, e.id) < (?, ?) {_LIST_ORDER} LIMIT 1",
+                    (*params, position[0], position[1]),
+                ).fetchone()
+        return None if row is None else int(row[0])
 
     def search(self, text: str, *, limit: int = 50) -> list[EntrySummary]:
-        raise NotImplementedError
+        """Entries matching user search text (any text is safe), newest first."""
+        if not text.strip():
+            return []
+        return self.list_entries(EntryQuery(search=text), limit=limit)
 
     def apply_retention(self, *, max_age_days: int | None, max_per_feed: int | None) -> int:
-        """Delete old READ, UNSTARRED entries; returns how many went."""
-        raise NotImplementedError
+        """Delete old READ, UNSTARRED entries; returns how many went.
 
+        `max_age_days`: read, unstarred entries dated (and first seen) longer ago go.
+        `max_per_feed`: each feed keeps at most this many read, unstarred entries, the
+        newest. None or 0 turns a rule off. Unread and starred entries always stay.
+        """
+        deleted = 0
+        with self._write() as conn:
+            if max_age_days:
+                cutoff = to_db_time(datetime.now().astimezone() - timedelta(days=max_age_days))
+                deleted += conn.execute(
+                    "DELETE FROM entries WHERE read = 1 AND starred = 0"
+                    " AND sort_date < ?1 AND first_seen < ?1",
+                    (cutoff,),
+                ).rowcount
+            if max_per_feed:
+                deleted += conn.execute(
+                    """
+                    DELETE FROM entries WHERE id IN (
+                        SELECT id FROM (
+                            SELECT id, row_number() OVER (
+                                PARTITION BY feed_id ORDER BY sort_date DESC, id DESC
+                            ) AS position
+                            FROM entries WHERE read = 1 AND starred = 0
+                        ) WHERE position > ?
+                    )
+                    """,
+                    (max_per_feed,),
+                ).rowcount
+        return deleted
+
+    # -- housekeeping ------------------------------------------------------------------
     def data_version(self) -> int:
-        """Changes when any connection (any process) commits; used to notice outside writes."""
-        raise NotImplementedError
+        """Changes when any connection (any process) commits; used to notice outside writes.
+
+        Compare values taken on the same thread: PRAGMA data_version is per connection.
+        """
+        with self._read() as conn:
+            outside = int(conn.execute("PRAGMA data_version").fetchone()[0])
+        # Both parts only grow, so their sum changes whenever either does.
+        return outside + self._commit_count
+
+    def stats(self) -> dict[str, int]:
+        """Totals for status lines and `--json`: feeds, entries, unread, starred."""
+        with self._read() as conn:
+            feeds = conn.execute("SELECT count(*) FROM feeds").fetchone()[0]
+            entries = conn.execute("SELECT count(*) FROM entries").fetchone()[0]
+            unread = conn.execute("SELECT count(*) FROM entries WHERE read = 0").fetchone()[0]
+            starred = conn.execute("SELECT count(*) FROM entries WHERE starred = 1").fetchone()[0]
+        return {"feeds": feeds, "entries": entries, "unread": unread, "starred": starred}
+
+    def optimize(self) -> None:
+        """Refresh the planner's statistics where they went stale (cheap; run now and then)."""
+        with self._read() as conn:
+            conn.execute("PRAGMA optimize")
+
+
+def _decode_json_list(text: str) -> list[Any]:
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        return []
+    return value if isinstance(value, list) else []
+
+
+def _decode_enclosures(text: str) -> tuple[Enclosure, ...]:
+    enclosures: list[Enclosure] = []
+    for item in _decode_json_list(text):
+        if isinstance(item, dict) and isinstance(item.get("url"), str):
+            length = item.get("length")
+            enclosures.append(
+                Enclosure(
+                    url=item["url"],
+                    type=str(item.get("type") or ""),
+                    length=length if isinstance(length, int) else None,
+                )
+            )
+    return tuple(enclosures)

@@ -1,0 +1,144 @@
+"""The database schema as a list of forward migrations, versioned by PRAGMA user_version.
+
+Migration N (1-based) moves a database from user_version N-1 to N. Never edit a released
+migration: append a new one. Each runs in its own IMMEDIATE transaction, so two processes
+opening a fresh file at once cannot both apply it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from newsterm.models import StorageError
+
+# Version 1: every table, the list indexes and the full-text index.
+_V1 = """
+CREATE TABLE folders (
+    id   INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE
+);
+
+CREATE TABLE feeds (
+    id            INTEGER PRIMARY KEY,
+    url           TEXT NOT NULL UNIQUE,
+    title         TEXT NOT NULL DEFAULT '',
+    site_url      TEXT NOT NULL DEFAULT '',
+    folder_id     INTEGER REFERENCES folders(id) ON DELETE SET NULL,
+    etag          TEXT,
+    last_modified TEXT,
+    next_check    INTEGER,
+    last_checked  INTEGER,
+    status        TEXT NOT NULL DEFAULT 'new',
+    error         TEXT,
+    error_count   INTEGER NOT NULL DEFAULT 0,
+    added         INTEGER NOT NULL
+);
+CREATE INDEX feeds_folder ON feeds(folder_id);
+
+-- Times are integer microseconds since the Unix epoch, UTC: exact round trips, fast sorts.
+-- sort_date is coalesce(published, updated, first_seen), clamped to the time of storing
+-- so that an entry dated in the future cannot sit at the top of every list forever.
+CREATE TABLE entries (
+    id           INTEGER PRIMARY KEY,
+    feed_id      INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+    identity     TEXT NOT NULL,
+    title        TEXT NOT NULL DEFAULT '',
+    link         TEXT NOT NULL DEFAULT '',
+    author       TEXT NOT NULL DEFAULT '',
+    published    INTEGER,
+    updated      INTEGER,
+    first_seen   INTEGER NOT NULL,
+    sort_date    INTEGER NOT NULL,
+    summary      TEXT NOT NULL DEFAULT '',
+    content      TEXT NOT NULL DEFAULT '',
+    enclosures   TEXT NOT NULL DEFAULT '[]',
+    categories   TEXT NOT NULL DEFAULT '[]',
+    content_hash TEXT NOT NULL,
+    read         INTEGER NOT NULL DEFAULT 0,
+    starred      INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (feed_id, identity)
+);
+CREATE INDEX entries_feed_date ON entries(feed_id, sort_date DESC, id DESC);
+CREATE INDEX entries_date ON entries(sort_date DESC, id DESC);
+CREATE INDEX entries_unread_date ON entries(sort_date DESC, id DESC) WHERE read = 0;
+CREATE INDEX entries_unread_feed ON entries(feed_id, sort_date DESC, id DESC) WHERE read = 0;
+CREATE INDEX entries_starred_date ON entries(sort_date DESC, id DESC) WHERE starred = 1;
+
+-- rowid = entries.id. The text column is the body with tags stripped, computed in Python
+-- (lxml), so it cannot come from an external-content table; deletes follow by trigger.
+CREATE VIRTUAL TABLE entries_fts USING fts5(
+    title, author, text, tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER entries_fts_delete AFTER DELETE ON entries BEGIN
+    DELETE FROM entries_fts WHERE rowid = old.id;
+END;
+"""
+
+# Version 2: a renamed feed keeps the user's title when its publisher renames it
+# (title_user), and the refresh scheduler finds due feeds by index.
+_V2 = """
+ALTER TABLE feeds ADD COLUMN title_user INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX feeds_next_check ON feeds(next_check);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+"""Forward migrations; MIGRATIONS[i] takes a database from version i to i + 1."""
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def user_version(conn: sqlite3.Connection) -> int:
+    """The schema version stored in the file (0 for a new, empty database)."""
+    row = conn.execute("PRAGMA user_version").fetchone()
+    return int(row[0])
+
+
+def _split_statements(script: str) -> list[str]:
+    """Split a migration script into complete statements (triggers contain semicolons)."""
+    statements: list[str] = []
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        if line.lstrip().startswith("--"):
+            continue
+        pending += line
+        if sqlite3.complete_statement(pending):
+            statements.append(pending.strip())
+            pending = ""
+    if pending.strip():
+        statements.append(pending.strip())
+    return statements
+
+
+def migrate(conn: sqlite3.Connection, path: Path) -> None:
+    """Bring the database up to SCHEMA_VERSION, or refuse one written by a newer newsterm.
+
+    `conn` must be in autocommit mode (isolation_level=None); each migration commits alone.
+    """
+    version = user_version(conn)
+    _refuse_newer(version, path)
+    while version < SCHEMA_VERSION:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Another process may have migrated while we waited for the write lock.
+            version = user_version(conn)
+            _refuse_newer(version, path)
+            if version < SCHEMA_VERSION:
+                # executescript would COMMIT first; run statement by statement instead.
+                for statement in _split_statements(MIGRATIONS[version]):
+                    conn.execute(statement)
+                version += 1
+                conn.execute(f"PRAGMA user_version = {version:d}")
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+
+def _refuse_newer(version: int, path: Path) -> None:
+    if version > SCHEMA_VERSION:
+        raise StorageError(
+            f"database was written by a newer newsterm (schema version {version}, this "
+            f"version knows up to {SCHEMA_VERSION}): {path}"
+        )

@@ -1,0 +1,53 @@
+"""Text for the full-text index, and user search text made safe for FTS5 MATCH."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import lxml.etree
+import lxml.html
+
+MAX_INDEXED_CHARS = 100_000
+"""Index at most this much of a body: enough for any article, bounded for hostile ones."""
+
+_TAG = re.compile(r"<[^>]*>")
+_DROPPED = ("script", "style", "template", "noscript")
+
+
+def html_to_text(markup: str) -> str:
+    """The words of an HTML fragment, tags stripped, whitespace collapsed.
+
+    Tolerates any garbage: what lxml cannot parse is stripped with a regular expression.
+    """
+    if not markup:
+        return ""
+    if "<" not in markup and "&" not in markup:
+        return " ".join(markup[:MAX_INDEXED_CHARS].split())
+    try:
+        root = lxml.html.fragment_fromstring(markup, create_parent="div")
+        unwanted = list(root.iter(lxml.etree.Comment, lxml.etree.ProcessingInstruction, *_DROPPED))
+        for element in unwanted:
+            element.drop_tree()
+        # itertext, not text_content: block elements must not glue words together.
+        text = " ".join(root.itertext())
+    except (lxml.etree.LxmlError, ValueError, TypeError):
+        text = html.unescape(_TAG.sub(" ", markup))
+    return " ".join(text.split())[:MAX_INDEXED_CHARS]
+
+
+def fts_terms(text: str) -> list[str]:
+    """The searchable terms of user text: whitespace-separated words with a letter or digit."""
+    return [word for word in text.split() if any(char.isalnum() for char in word)]
+
+
+def fts_query(text: str) -> str | None:
+    """An FTS5 MATCH expression for user text, or None when it has nothing searchable.
+
+    Every word becomes a quoted prefix phrase ("word"*), so FTS5 operators and punctuation
+    typed by the user are plain text and can never be a syntax error; words combine with AND.
+    """
+    terms = fts_terms(text)
+    if not terms:
+        return None
+    return " ".join('"' + term.replace('"', '""') + '"*' for term in terms)
