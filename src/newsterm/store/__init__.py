@@ -33,9 +33,10 @@ from newsterm.models import (
     StorageError,
     StoreResult,
 )
+from newsterm.store import queries
 from newsterm.store.connection import from_db_time, open_connection, storage_error, to_db_time
 from newsterm.store.schema import SCHEMA_VERSION, migrate
-from newsterm.store.text import fts_query, html_to_text
+from newsterm.store.text import html_to_text
 
 __all__ = ["DB_FILENAME", "SCHEMA_VERSION", "Store"]
 
@@ -54,7 +55,6 @@ _SUMMARY_COLUMNS = """
     e.id, e.feed_id, coalesce(nullif(f.title, ''), f.url), e.title, e.link, e.author,
     coalesce(e.published, e.updated, e.first_seen), e.read, e.starred
 """
-_LIST_ORDER = "ORDER BY e.sort_date DESC, e.id DESC"
 
 _INSERT_ENTRY = """
     INSERT INTO entries (feed_id, identity, title, link, author, published, updated,
@@ -115,37 +115,6 @@ class _PreparedEntry:
     def fts_row(self, entry_id: int) -> tuple[int, str, str, str]:
         body = self.entry.content or self.entry.summary
         return (entry_id, self.entry.title, self.entry.author, html_to_text(body))
-
-
-def _entry_filter(query: EntryQuery) -> tuple[str, list[Any]]:
-    """A WHERE clause over `entries e` for `query`, and its parameters.
-
-    The unread/starred terms are literal (`e.read = 0`) because SQLite only uses a partial
-    index when the query repeats its WHERE term exactly.
-    """
-    clauses: list[str] = []
-    params: list[Any] = []
-    if query.feed_id is not None:
-        clauses.append("e.feed_id = ?")
-        params.append(query.feed_id)
-    if query.folder is not None:
-        clauses.append(
-            "e.feed_id IN (SELECT ff.id FROM feeds ff JOIN folders fd ON fd.id = ff.folder_id"
-            " WHERE fd.name = ?)"
-        )
-        params.append(query.folder)
-    if query.unread_only:
-        clauses.append("e.read = 0")
-    if query.starred_only:
-        clauses.append("e.starred = 1")
-    if query.search is not None and query.search.strip():
-        match = fts_query(query.search)
-        if match is None:
-            clauses.append("0")  # only punctuation: nothing can match
-        else:
-            clauses.append("e.id IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH ?)")
-            params.append(match)
-    return (" AND ".join(clauses) or "1"), params
 
 
 def _summary(row: Sequence[Any]) -> EntrySummary:
@@ -316,24 +285,14 @@ class Store:
 
     @staticmethod
     def _one_feed_counts(conn: sqlite3.Connection, feed_id: int) -> tuple[int, int]:
-        unread = conn.execute(
-            "SELECT count(*) FROM entries WHERE feed_id = ? AND read = 0", (feed_id,)
-        ).fetchone()[0]
-        total = conn.execute(
-            "SELECT count(*) FROM entries WHERE feed_id = ?", (feed_id,)
-        ).fetchone()[0]
+        unread = conn.execute(queries.ONE_FEED_UNREAD, (feed_id,)).fetchone()[0]
+        total = conn.execute(queries.ONE_FEED_TOTAL, (feed_id,)).fetchone()[0]
         return int(unread), int(total)
 
     @staticmethod
     def _all_feed_counts(conn: sqlite3.Connection) -> dict[int, tuple[int, int]]:
-        # Two covering-index scans (entries_feed_date, entries_unread_feed): reading
-        # `read` for the total would visit every table row instead.
-        totals = conn.execute("SELECT feed_id, count(*) FROM entries GROUP BY feed_id").fetchall()
-        unread = dict(
-            conn.execute(
-                "SELECT feed_id, count(*) FROM entries WHERE read = 0 GROUP BY feed_id"
-            ).fetchall()
-        )
+        totals = conn.execute(queries.FEED_TOTALS).fetchall()
+        unread = dict(conn.execute(queries.FEED_UNREAD).fetchall())
         return {feed_id: (unread.get(feed_id, 0), total) for feed_id, total in totals}
 
     def feed_counts(self) -> dict[int, tuple[int, int]]:
@@ -369,23 +328,7 @@ class Store:
     def list_folders(self) -> list[Folder]:
         """Every folder (empty ones too) by name, with unread/total counts of its feeds."""
         with self._read() as conn:
-            rows = conn.execute(
-                """
-                SELECT d.id, d.name, coalesce(sum(c.unread), 0), coalesce(sum(c.total), 0)
-                FROM folders d
-                LEFT JOIN feeds f ON f.folder_id = d.id
-                LEFT JOIN (
-                    SELECT t.feed_id, t.total, coalesce(u.unread, 0) AS unread
-                    FROM (SELECT feed_id, count(*) AS total FROM entries GROUP BY feed_id) t
-                    LEFT JOIN (
-                        SELECT feed_id, count(*) AS unread FROM entries WHERE read = 0
-                        GROUP BY feed_id
-                    ) u ON u.feed_id = t.feed_id
-                ) c ON c.feed_id = f.id
-                GROUP BY d.id
-                ORDER BY d.name COLLATE NOCASE
-                """
-            ).fetchall()
+            rows = conn.execute(queries.FOLDER_COUNTS).fetchall()
         return [Folder(id=row[0], name=row[1], unread=row[2], total=row[3]) for row in rows]
 
     def remove_feed(self, feed_id: int) -> None:
@@ -607,19 +550,16 @@ class Store:
     # -- entries -----------------------------------------------------------------------
     def count_entries(self, query: EntryQuery) -> int:
         """How many entries match `query`."""
-        where, params = _entry_filter(query)
         with self._read() as conn:
-            row = conn.execute(f"SELECT count(*) FROM entries e WHERE {where}", params).fetchone()
+            row = conn.execute(*queries.count_sql(query)).fetchone()
         return int(row[0])
 
     def entry_ids(self, query: EntryQuery) -> list[int]:
         """Ids matching `query`, newest first (the list keeps only these)."""
-        where, params = _entry_filter(query)
         with self._read() as conn:
-            rows = conn.execute(
-                f"SELECT e.id FROM entries e WHERE {where} {_LIST_ORDER}", params
-            ).fetchall()
-        return [row[0] for row in rows]
+            cursor = conn.execute(*queries.entry_ids_sql(query))
+            # Unpacking while iterating is the cheapest way to a list of 100,000 ints.
+            return [entry_id for (entry_id,) in cursor]
 
     def entry_summaries(self, ids: Sequence[int]) -> list[EntrySummary]:
         """Rows for the given ids, in the given order (missing ids are skipped)."""
@@ -639,11 +579,11 @@ class Store:
         self, query: EntryQuery, *, limit: int = 50, offset: int = 0
     ) -> list[EntrySummary]:
         """One page of entries matching `query`, newest first."""
-        where, params = _entry_filter(query)
+        where, params = queries.entry_filter(query)
         with self._read() as conn:
             rows = conn.execute(
                 f"SELECT {_SUMMARY_COLUMNS} FROM entries e JOIN feeds f ON f.id = e.feed_id"
-                f" WHERE {where} {_LIST_ORDER} LIMIT ? OFFSET ?",
+                f" WHERE {where} {queries.LIST_ORDER} LIMIT ? OFFSET ?",
                 (*params, limit, offset),
             ).fetchall()
         return [_summary(row) for row in rows]
@@ -713,14 +653,9 @@ class Store:
 
     def mark_all_read(self, query: EntryQuery) -> list[int]:
         """Mark every unread entry matching `query` read; return their ids (for undo)."""
-        where, params = _entry_filter(query)
         with self._write() as conn:
             ids = [
-                row[0]
-                for row in conn.execute(
-                    f"SELECT e.id FROM entries e WHERE e.read = 0 AND {where} {_LIST_ORDER}",
-                    params,
-                )
+                entry_id for (entry_id,) in conn.execute(*queries.entry_ids_sql(query, unread=True))
             ]
             for batch in _chunks(ids):
                 conn.execute(
@@ -735,25 +670,13 @@ class Store:
         None at the end of the list (no wrapping). With `after_id` None, or an id that no
         longer exists, the search starts at the top.
         """
-        where, params = _entry_filter(query)
         with self._read() as conn:
             position = None
             if after_id is not None:
                 position = conn.execute(
                     "SELECT sort_date, id FROM entries WHERE id = ?", (after_id,)
                 ).fetchone()
-            if position is None:
-                row = conn.execute(
-                    f"SELECT e.id FROM entries e WHERE e.read = 0 AND {where}"
-                    f" {_LIST_ORDER} LIMIT 1",
-                    params,
-                ).fetchone()
-            else:
-                row = conn.execute(
-                    f"SELECT e.id FROM entries e WHERE e.read = 0 AND {where}"
-                    f" AND (e.sort_date, e.id) < (?, ?) {_LIST_ORDER} LIMIT 1",
-                    (*params, position[0], position[1]),
-                ).fetchone()
+            row = conn.execute(*queries.next_unread_sql(query, position)).fetchone()
         return None if row is None else int(row[0])
 
     def search(self, text: str, *, limit: int = 50) -> list[EntrySummary]:
@@ -813,6 +736,11 @@ class Store:
             unread = conn.execute("SELECT count(*) FROM entries WHERE read = 0").fetchone()[0]
             starred = conn.execute("SELECT count(*) FROM entries WHERE starred = 1").fetchone()[0]
         return {"feeds": feeds, "entries": entries, "unread": unread, "starred": starred}
+
+    def query_plan(self, sql: str, params: Sequence[Any] = ()) -> list[str]:
+        """The details of SQLite's EXPLAIN QUERY PLAN for a statement (for checks and bugs)."""
+        with self._read() as conn:
+            return [str(row[3]) for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
 
     def optimize(self) -> None:
         """Refresh the planner's statistics where they went stale (cheap; run now and then)."""

@@ -1,0 +1,98 @@
+"""SQL for the hot list and count queries, built in one place.
+
+The Store runs exactly these statements, and the tests EXPLAIN exactly these, so a plan
+check cannot drift from the query it guards.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from newsterm.models import EntryQuery
+from newsterm.store.text import fts_query
+
+Sql = tuple[str, tuple[Any, ...]]
+"""A statement and its parameters."""
+
+LIST_ORDER = "ORDER BY e.sort_date DESC, e.id DESC"
+"""List order: newest first, ties by id; matches every entries_*date index."""
+
+# Two covering-index scans (entries_feed_date, entries_unread_feed): reading `read` in
+# one query for both counts would visit every table row instead.
+FEED_TOTALS = "SELECT feed_id, count(*) FROM entries GROUP BY feed_id"
+FEED_UNREAD = "SELECT feed_id, count(*) FROM entries WHERE read = 0 GROUP BY feed_id"
+ONE_FEED_TOTAL = "SELECT count(*) FROM entries WHERE feed_id = ?"
+ONE_FEED_UNREAD = "SELECT count(*) FROM entries WHERE feed_id = ? AND read = 0"
+
+FOLDER_COUNTS = """
+    SELECT d.id, d.name, coalesce(sum(c.unread), 0), coalesce(sum(c.total), 0)
+    FROM folders d
+    LEFT JOIN feeds f ON f.folder_id = d.id
+    LEFT JOIN (
+        SELECT t.feed_id, t.total, coalesce(u.unread, 0) AS unread
+        FROM (SELECT feed_id, count(*) AS total FROM entries GROUP BY feed_id) t
+        LEFT JOIN (
+            SELECT feed_id, count(*) AS unread FROM entries WHERE read = 0 GROUP BY feed_id
+        ) u ON u.feed_id = t.feed_id
+    ) c ON c.feed_id = f.id
+    GROUP BY d.id
+    ORDER BY d.name COLLATE NOCASE
+"""
+
+
+def entry_filter(query: EntryQuery) -> tuple[str, tuple[Any, ...]]:
+    """A WHERE clause over `entries e` for `query`, and its parameters.
+
+    The unread/starred terms are literal (`e.read = 0`) because SQLite only uses a partial
+    index when the query repeats its WHERE term exactly.
+    """
+    clauses: list[str] = []
+    params: list[Any] = []
+    if query.feed_id is not None:
+        clauses.append("e.feed_id = ?")
+        params.append(query.feed_id)
+    if query.folder is not None:
+        clauses.append(
+            "e.feed_id IN (SELECT ff.id FROM feeds ff JOIN folders fd ON fd.id = ff.folder_id"
+            " WHERE fd.name = ?)"
+        )
+        params.append(query.folder)
+    if query.unread_only:
+        clauses.append("e.read = 0")
+    if query.starred_only:
+        clauses.append("e.starred = 1")
+    if query.search is not None and query.search.strip():
+        match = fts_query(query.search)
+        if match is None:
+            clauses.append("0")  # only punctuation: nothing can match
+        else:
+            clauses.append("e.id IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH ?)")
+            params.append(match)
+    return (" AND ".join(clauses) or "1"), tuple(params)
+
+
+def count_sql(query: EntryQuery) -> Sql:
+    where, params = entry_filter(query)
+    return f"SELECT count(*) FROM entries e WHERE {where}", params
+
+
+def entry_ids_sql(query: EntryQuery, *, unread: bool = False) -> Sql:
+    """Ids in list order; `unread` adds the unread condition (for mark-all-read)."""
+    where, params = entry_filter(query)
+    if unread and not query.unread_only:
+        where = f"e.read = 0 AND {where}"
+    return f"SELECT e.id FROM entries e WHERE {where} {LIST_ORDER}", params
+
+
+def next_unread_sql(query: EntryQuery, position: tuple[int, int] | None) -> Sql:
+    """The first unread id in list order after `position` (sort_date, id), or from the top."""
+    where, params = entry_filter(query)
+    if not query.unread_only:
+        where = f"e.read = 0 AND {where}"
+    if position is None:
+        return f"SELECT e.id FROM entries e WHERE {where} {LIST_ORDER} LIMIT 1", params
+    return (
+        f"SELECT e.id FROM entries e WHERE {where} AND (e.sort_date, e.id) < (?, ?)"
+        f" {LIST_ORDER} LIMIT 1",
+        (*params, *position),
+    )
