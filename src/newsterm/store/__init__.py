@@ -506,6 +506,7 @@ class Store:
                             entry.link,
                             entry.author,
                             item.published,
+                            item.updated,
                             item.published,
                             item.updated,
                             now_db,
