@@ -264,33 +264,28 @@ async def refresh_feeds(
     return report
 
 
-def _normalise_url(url: str) -> str:
-    url = url.strip()
-    if "://" not in url:
-        url = "https://" + url
-    return url
-
-
 async def subscribe(store: Store, settings: Settings, url: str, folder: str | None = None) -> Feed:
     """Discover the feed behind `url`, add it, store its first fetch; raises FeedError."""
-    url = _normalise_url(url)
     async with Fetcher(settings.fetch) as fetcher:
         found = await discover(url, fetcher)
-    existing = store.find_feed(found.feed_url)
-    if existing is not None:
+    if store.find_feed(found.feed_url) is not None:
         raise FeedError(f"already subscribed: {found.feed_url}")
     loop = asyncio.get_running_loop()
-    try:
-        parsed = await loop.run_in_executor(
-            None, partial(parse_feed, found.body, found.feed_url, content_type=found.content_type)
-        )
-    except NotAFeedError as error:
-        raise FeedError(str(error)) from None
+    parsed = found.feed
+    if parsed is None:
+        try:
+            parsed = await loop.run_in_executor(
+                None,
+                partial(parse_feed, found.body, found.feed_url, content_type=found.content_type),
+            )
+        except NotAFeedError as error:
+            raise FeedError(str(error)) from None
+    parsed_feed = parsed
     checked = _now()
 
     def write() -> Feed:
-        feed = store.add_feed(found.feed_url, title=parsed.title, folder=folder)
-        store.store_feed(feed.id, parsed, now=checked)
+        feed = store.add_feed(found.feed_url, title=parsed_feed.title, folder=folder)
+        store.store_feed(feed.id, parsed_feed, now=checked)
         store.record_fetch(
             feed.id,
             checked=checked,
