@@ -336,9 +336,11 @@ def _print_entries(out: Output, entries: Sequence[EntrySummary], as_json: bool) 
     table.add_column("feed", max_width=24, no_wrap=True, overflow="ellipsis")
     table.add_column("title", overflow="fold")
     for e in entries:
-        flags = Text(("N" if not e.read else " ") + ("*" if e.starred else " "), style="bold")
-        title = Text(_clean(e.title) or "(untitled)", style="" if e.read else "bold")
-        table.add_row(str(e.id), flags, _short_date(e.published), Text(_clean(e.feed_title)), title)
+        marks = Text(("N" if not e.read else " ") + ("*" if e.starred else " "), style="bold")
+        title_text = Text(_clean(e.title) or "(untitled)", style="" if e.read else "bold")
+        table.add_row(
+            str(e.id), marks, _short_date(e.published), Text(_clean(e.feed_title)), title_text
+        )
     out.console().print(table)
 
 
