@@ -40,6 +40,8 @@ def storage_error(path: Path, exc: BaseException) -> StorageError:
     reason = " ".join(str(exc).split()) or type(exc).__name__
     if isinstance(exc, sqlite3.DatabaseError) and "not a database" in reason:
         reason = "the file is not a newsterm database or is corrupt"
+    elif "malformed" in reason:
+        reason = f"the file is corrupt ({reason})"
     elif "unable to open" in reason or "readonly" in reason:
         reason = f"{reason} (is the directory writable?)"
     return StorageError(f"database {path}: {reason}")

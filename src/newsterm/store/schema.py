@@ -123,6 +123,10 @@ def migrate(conn: sqlite3.Connection, path: Path) -> None:
             # Another process may have migrated while we waited for the write lock.
             version = user_version(conn)
             _refuse_newer(version, path)
+            if version == 0 and _has_tables(conn):
+                raise StorageError(
+                    f"database {path}: the file is an SQLite database of another program"
+                )
             if version < SCHEMA_VERSION:
                 # executescript would COMMIT first; run statement by statement instead.
                 for statement in _split_statements(MIGRATIONS[version]):
@@ -134,6 +138,10 @@ def migrate(conn: sqlite3.Connection, path: Path) -> None:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
+
+
+def _has_tables(conn: sqlite3.Connection) -> bool:
+    return conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone() is not None
 
 
 def _refuse_newer(version: int, path: Path) -> None:
