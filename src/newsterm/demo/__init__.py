@@ -8,11 +8,13 @@ from datetime import UTC, datetime, timedelta
 from importlib import resources
 from importlib.resources.abc import Traversable
 
-from newsterm.models import NotAFeedError
+from newsterm.models import NotAFeedError, ParsedFeed
 from newsterm.parse import parse_feed
 from newsterm.store import Store
 
 DEMO_HOST = "demo.newsterm.invalid"
+DEMO_DATE = datetime(2026, 11, 26, 12, tzinfo=UTC)
+"""The day the demo set was written; its dates are shifted to look recent when loaded."""
 """Demo feed URLs live under a reserved TLD, so nothing can ever fetch them."""
 
 
@@ -40,20 +42,42 @@ def demo_feeds() -> list[DemoFeed]:
             title=str(item.get("title", "")),
             folder=str(item["folder"]) if item.get("folder") else None,
         )
-        for item in manifest["feed"]
+        for item in manifest["feeds"]
     ]
+
+
+def _shift_dates(feeds: list[ParsedFeed], now: datetime) -> None:
+    """Move every date so the newest entry is a few hours old: the demo always looks fresh."""
+    dates = [
+        moment
+        for feed in feeds
+        for entry in feed.entries
+        for moment in (entry.published, entry.updated)
+        if moment is not None
+    ]
+    if not dates:
+        return
+    shift = now - timedelta(hours=3) - max(dates)
+    for feed in feeds:
+        for entry in feed.entries:
+            entry.published = entry.published + shift if entry.published else None
+            entry.updated = entry.updated + shift if entry.updated else None
 
 
 def load_demo(store: Store) -> int:
     """Subscribe `store` to every demo feed and store its entries; returns the entry count."""
     now = datetime.now(UTC)
-    total = 0
+    loaded: list[tuple[DemoFeed, ParsedFeed]] = []
     for demo in demo_feeds():
         data = _feeds_dir().joinpath(demo.file).read_bytes()
         try:
-            parsed = parse_feed(data, demo.url)
+            # Parsed as of the demo's own date, so no entry looks "from the future".
+            loaded.append((demo, parse_feed(data, demo.url, now=DEMO_DATE)))
         except NotAFeedError:
             continue  # a broken demo file must not keep the demo from opening
+    _shift_dates([parsed for _, parsed in loaded], now)
+    total = 0
+    for demo, parsed in loaded:
         feed = store.find_feed(demo.url) or store.add_feed(
             demo.url, title=demo.title or parsed.title, folder=demo.folder
         )
