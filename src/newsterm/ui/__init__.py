@@ -1,0 +1,1 @@
+"""The Textual user interface. Import `newsterm.ui.app.NewstermApp` to run it."""

@@ -1,0 +1,128 @@
+"""The newsterm Textual app: settings, theme and keymap; the screens do the rest."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import ClassVar
+
+from textual import on
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.dom import DOMNode
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from newsterm.config import Settings
+from newsterm.store import Store
+from newsterm.ui.commands import NewstermProvider
+from newsterm.ui.screens.help import HelpScreen
+from newsterm.ui.screens.main import MainScreen
+
+FALLBACK_THEME = "textual-dark"
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class NewstermApp(App[None]):
+    """A three-pane feed reader over a `Store`.
+
+    | Key(s) | Description |
+    | :- | :- |
+    | q | Quit. |
+    | ? | Help: every key, from the live bindings. |
+    | ctrl+p | Command palette: every action, view and feed. |
+    """
+
+    TITLE = "newsterm"
+    CSS_PATH = "app.tcss"
+    BINDING_GROUP_TITLE = "App"
+    COMMANDS = App.COMMANDS | {NewstermProvider}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("ctrl+p", "command_palette", "Command palette", id="app.command_palette"),
+    ]
+
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings | None = None,
+        *,
+        offline: bool = False,
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
+        super().__init__()
+        self.started = time.perf_counter()
+        self.store = store
+        """The database every pane reads from."""
+        self.settings = settings or Settings()
+        """The user's configuration."""
+        self.offline = offline
+        """Demo mode: nothing is fetched over the network."""
+        self.now = now or _utc_now
+        """The clock for relative dates (tests pass a frozen one)."""
+        self.keymap: dict[str, str] = {}
+        """Binding id -> keys, as applied from the config (the help screen shows these)."""
+        self.startup_ms: float | None = None
+        """Milliseconds from construction to the first paint of the main screen."""
+        self._reported_clashes: set[str] = set()
+
+    def get_default_screen(self) -> Screen[None]:
+        return MainScreen()
+
+    def on_mount(self) -> None:
+        theme = self.settings.theme
+        if theme in self.available_themes:
+            self.theme = theme
+        else:
+            self.theme = FALLBACK_THEME
+            self.notify(
+                f"Unknown theme {theme!r}; using {FALLBACK_THEME}.",
+                severity="warning",
+                markup=False,
+            )
+        if self.settings.keymap:
+            self.keymap = {
+                binding_id: ",".join(key.strip() for key in keys.split(","))
+                for binding_id, keys in self.settings.keymap.items()
+            }
+            self.set_keymap(self.keymap)
+
+    def on_ready(self) -> None:
+        self.startup_ms = (time.perf_counter() - self.started) * 1000
+        self.log.info(f"first paint after {self.startup_ms:.0f} ms")
+
+    def handle_bindings_clash(self, clashed_bindings: set[Binding], node: DOMNode) -> None:
+        names = ", ".join(sorted(binding.id or binding.action for binding in clashed_bindings))
+        message = f"Keymap clash: {names} now share a key; check [keymap] in the config."
+        if message not in self._reported_clashes:
+            # Textual asks on every key press while the clash stands: say it once.
+            self._reported_clashes.add(message)
+            self.notify(message, severity="warning", markup=False, timeout=8)
+
+    def action_help(self) -> None:
+        screen = self.screen
+        if isinstance(screen, MainScreen):
+            self.push_screen(HelpScreen(screen.help_groups()))
+        elif not isinstance(screen, HelpScreen):
+            main = next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)
+            if main is not None:
+                self.push_screen(HelpScreen(main.help_groups()))
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        """Every worker runs with exit_on_error=False; its failure becomes a notification."""
+        if event.state is WorkerState.ERROR:
+            error = event.worker.error
+            what = event.worker.description or event.worker.name or "task"
+            self.notify(
+                f"{what} failed: {type(error).__name__}: {error}",
+                title="Error",
+                severity="error",
+                markup=False,
+                timeout=10,
+            )

@@ -1,0 +1,74 @@
+"""The command palette: every action, each view, folder and feed, with namespaced titles."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from rich.text import Text
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.fuzzy import Matcher
+
+
+@dataclass(frozen=True, slots=True)
+class PaletteCommand:
+    """One palette entry such as "feed: go to Example" or "action: refresh all feeds"."""
+
+    title: str
+    """Plain text (may contain a feed's title: it is never parsed as markup)."""
+    callback: Callable[[], object]
+    help: str = ""
+    """Fixed text written by us (the palette parses it as markup)."""
+
+
+class CommandSource(Protocol):
+    """A screen that offers commands to the palette."""
+
+    def palette_commands(self) -> list[PaletteCommand]: ...
+
+
+def _highlighted(matcher: Matcher, title: str) -> Text:
+    """The title with the matched characters styled, built without parsing markup."""
+    text = Text(title, no_wrap=True)
+    _score, offsets = matcher.fuzzy_search.match(matcher.query, title)
+    style = matcher.match_style.rich_style
+    for offset in offsets:
+        if not title[offset].isspace():
+            text.stylize(style, offset, offset + 1)
+    return text
+
+
+class NewstermProvider(Provider):
+    """Offers the commands of the screen the palette was opened from."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._commands: list[PaletteCommand] = []
+
+    async def startup(self) -> None:
+        screen = self.screen
+        source = getattr(screen, "palette_commands", None)
+        self._commands = source() if callable(source) else []
+
+    async def discover(self) -> Hits:
+        for command in self._commands:
+            yield DiscoveryHit(
+                Text(command.title, no_wrap=True),
+                command.callback,
+                text=command.title,
+                help=command.help or None,
+            )
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for command in self._commands:
+            score = matcher.match(command.title)
+            if score > 0:
+                yield Hit(
+                    score,
+                    _highlighted(matcher, command.title),
+                    command.callback,
+                    text=command.title,
+                    help=command.help or None,
+                )

@@ -1,0 +1,461 @@
+"""The article list: a Line-API view over entry ids, drawn a window at a time.
+
+It holds only the ids of its target (loaded in a thread worker) and an LRU cache of row
+summaries fetched per visible window, so 100,000 entries cost what 100 do. The cursor is
+kept by entry id across reloads, so entries arriving from a refresh appear in place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual import events, work
+from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from newsterm.models import EntrySummary
+from newsterm.store import Store
+from newsterm.ui.formatting import one_line, relative_date
+from newsterm.ui.selection import ListTarget
+
+PREFETCH_MARGIN = 40
+"""Rows fetched above and below the visible window in one query."""
+DATE_WIDTH = 6
+"""Cells for the relative date column ("23h", "Mar 14")."""
+
+_MISSING = EntrySummary(0, 0, "", "", "", "", None, True, False)
+"""Stands in for an id that vanished from the store between listing and drawing."""
+
+
+class ArticleList(ScrollView, can_focus=True, inherit_bindings=False):
+    """Entries of the current target, newest first, one line each.
+
+    | Key(s) | Description |
+    | :- | :- |
+    | j, down | Next article. |
+    | k, up | Previous article. |
+    | g, home | First article. |
+    | G, end | Last article. |
+    | pagedown / pageup | Page down / up. |
+    | enter, l | Open the article in the reader. |
+    | space | Show the article, or page the reader when it already shows it. |
+    | h, escape | Back to the feed list. |
+    """
+
+    BINDING_GROUP_TITLE = "Articles"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j,down", "cursor_down", "Next article", id="article_list.down"),
+        Binding("k,up", "cursor_up", "Previous article", id="article_list.up"),
+        Binding("g,home", "first", "First article", id="article_list.first"),
+        Binding("G,end", "last", "Last article", id="article_list.last"),
+        Binding("pagedown", "page_down", "Page down", id="article_list.page_down"),
+        Binding("pageup", "page_up", "Page up", id="article_list.page_up"),
+        Binding("enter,l", "open", "Open article", id="article_list.open"),
+        Binding("space", "read_on", "Show / page the reader", id="article_list.read_on"),
+        Binding("h,escape", "back", "Back to feeds", id="article_list.back"),
+    ]
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "article-list--cursor",
+        "article-list--cursor-blurred",
+        "article-list--unread",
+        "article-list--read",
+        "article-list--mark",
+        "article-list--star",
+        "article-list--feed",
+        "article-list--date",
+        "article-list--empty",
+    }
+
+    DEFAULT_CSS = """
+    ArticleList {
+        overflow-x: hidden;
+        overflow-y: auto;
+        & > .article-list--cursor {
+            background: $block-cursor-background;
+            color: $block-cursor-foreground;
+            text-style: $block-cursor-text-style;
+        }
+        & > .article-list--cursor-blurred {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+        }
+        & > .article-list--unread { text-style: bold; }
+        & > .article-list--read { color: $text-muted; }
+        & > .article-list--mark { color: $accent; }
+        & > .article-list--star { color: $warning; }
+        & > .article-list--feed { color: $text-secondary; }
+        & > .article-list--date { color: $text-muted; }
+        & > .article-list--empty { color: $text-muted; }
+    }
+    """
+
+    @dataclass
+    class Highlighted(Message):
+        """The cursor moved to another entry (None when the list is empty)."""
+
+        article_list: ArticleList
+        entry_id: int | None
+
+    @dataclass
+    class Opened(Message):
+        """The user asked to read an entry."""
+
+        article_list: ArticleList
+        entry_id: int
+        focus_reader: bool
+        """Move focus to the reader (Enter) or keep it here (space, click)."""
+
+    @dataclass
+    class ReadOn(Message):
+        """Space on the entry the reader already shows: page the reader."""
+
+        article_list: ArticleList
+        entry_id: int
+
+    @dataclass
+    class Back(Message):
+        """The user left the list towards the feeds."""
+
+        article_list: ArticleList
+
+    @dataclass
+    class Loaded(Message):
+        """A target's ids arrived; `count` rows are listed."""
+
+        article_list: ArticleList
+        target: ListTarget
+        count: int
+
+    @dataclass
+    class _IdsReady(Message, bubble=False):
+        generation: int
+        ids: list[int]
+        keep_id: int | None
+
+    cursor: reactive[int] = reactive(0, always_update=False, init=False, repaint=False)
+    """Index of the highlighted row."""
+
+    def __init__(
+        self,
+        store: Store,
+        now: Callable[[], datetime],
+        *,
+        name: str | None = None,
+        id: str | None = None,  # noqa: A002 - Textual's parameter name
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.store = store
+        """Where rows come from (read-only queries, plus marks made by the screen)."""
+        self.now = now
+        """The clock used for relative dates (frozen in tests)."""
+        self.target: ListTarget | None = None
+        """What the list shows; None before the first `show`."""
+        self.shown_entry_id: int | None = None
+        """The entry the reader shows, so space can page it instead of reopening."""
+        self._ids: list[int] = []
+        self._loaded = False
+        self._generation = 0
+        self._after_load: Callable[[ArticleList], None] | None = None
+        self._summaries: LRUCache[int, EntrySummary] = LRUCache(4096)
+        self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(512)
+
+    # -- public API ---------------------------------------------------------------------
+    @property
+    def entry_ids(self) -> Sequence[int]:
+        """The ids listed, in order (read-only view)."""
+        return self._ids
+
+    @property
+    def current_id(self) -> int | None:
+        """The highlighted entry's id."""
+        if 0 <= self.cursor < len(self._ids):
+            return self._ids[self.cursor]
+        return None
+
+    @property
+    def loaded(self) -> bool:
+        """True once the current target's ids have arrived."""
+        return self._loaded
+
+    def show(
+        self, target: ListTarget, *, then: Callable[[ArticleList], None] | None = None
+    ) -> None:
+        """List `target` (ids load in a worker); `then` runs once they are in place."""
+        same = self.target is not None and self.target.key == target.key
+        self.target = target
+        if not same:
+            self._loaded = False
+            self._ids = []
+            self.set_reactive(ArticleList.cursor, 0)
+            self.scroll_to(y=0, animate=False, immediate=True)
+            self.virtual_size = Size(self.size.width, 0)
+            self.refresh()
+        self._after_load = then
+        self._request_ids(keep_id=self.current_id if same else None)
+
+    def reload(self) -> None:
+        """Reload the ids (after a refresh or a bulk change), keeping the cursor's entry."""
+        if self.target is not None:
+            self._summaries.clear()
+            self._strips.clear()
+            self._request_ids(keep_id=self.current_id)
+
+    def summary(self, entry_id: int) -> EntrySummary | None:
+        """The cached row of `entry_id`, fetching it if needed."""
+        cached = self._summaries.get(entry_id)
+        if cached is None:
+            found = self.store.entry_summaries([entry_id])
+            if not found:
+                return None
+            cached = found[0]
+            self._summaries[entry_id] = cached
+        return None if cached is _MISSING else cached
+
+    def patch(
+        self, entry_id: int, *, read: bool | None = None, starred: bool | None = None
+    ) -> None:
+        """Update a row after the screen changed its state in the store."""
+        cached = self._summaries.get(entry_id)
+        if cached is None or cached is _MISSING:
+            return
+        if read is not None:
+            cached = replace(cached, read=read)
+        if starred is not None:
+            cached = replace(cached, starred=starred)
+        # Textual's LRUCache keeps the first value set for a key: drop it, then set.
+        self._summaries.discard(entry_id)
+        self._summaries[entry_id] = cached
+        self.refresh()
+
+    def move_to_id(self, entry_id: int) -> bool:
+        """Put the cursor on `entry_id` if it is listed."""
+        try:
+            index = self._ids.index(entry_id)
+        except ValueError:
+            return False
+        self.move_to(index)
+        return True
+
+    def move_to(self, index: int) -> None:
+        """Put the cursor on row `index` (clamped) and scroll it into view."""
+        if not self._ids:
+            return
+        self.cursor = max(0, min(index, len(self._ids) - 1))
+
+    def neighbour_id(self, delta: int) -> int | None:
+        """The id `delta` rows from the cursor, or None past either end."""
+        index = self.cursor + delta
+        if 0 <= index < len(self._ids):
+            return self._ids[index]
+        return None
+
+    # -- loading ------------------------------------------------------------------------
+    def _request_ids(self, keep_id: int | None) -> None:
+        assert self.target is not None
+        self._generation += 1
+        self._load_ids(self.target, self._generation, keep_id)
+
+    @work(thread=True, exclusive=True, group="article-ids", exit_on_error=False)
+    def _load_ids(self, target: ListTarget, generation: int, keep_id: int | None) -> None:
+        """Fetch the target's ids off the UI thread (100,000 ints take tens of ms)."""
+        ids = self.store.entry_ids(target.query)
+        self.post_message(self._IdsReady(generation, ids, keep_id))
+
+    def on_article_list__ids_ready(self, message: _IdsReady) -> None:
+        if message.generation != self._generation or self.target is None:
+            return
+        previous_id = self.current_id
+        screen_row = self.cursor - int(self.scroll_y)
+        self._ids = message.ids
+        self._loaded = True
+        index = 0
+        if message.keep_id is not None:
+            try:
+                index = message.ids.index(message.keep_id)
+            except ValueError:
+                index = min(self.cursor, max(0, len(message.ids) - 1))
+        self.virtual_size = Size(self.size.width, len(self._ids))
+        self.set_reactive(ArticleList.cursor, index)
+        # Keep the highlighted row where it was on screen when rows arrive above it.
+        self.scroll_to(y=max(0, index - max(0, screen_row)), animate=False, immediate=True)
+        self._scroll_cursor_into_view()
+        self.refresh()
+        self.post_message(self.Loaded(self, self.target, len(self._ids)))
+        if self.current_id != previous_id:
+            self.post_message(self.Highlighted(self, self.current_id))
+        callback, self._after_load = self._after_load, None
+        if callback is not None:
+            callback(self)
+
+    def _fetch_window(self, row: int) -> None:
+        """Load the summaries around `row` in one indexed query."""
+        height = max(1, self.scrollable_content_region.height)
+        start = max(0, row - PREFETCH_MARGIN)
+        window = self._ids[start : row + height + PREFETCH_MARGIN]
+        wanted = [entry_id for entry_id in window if entry_id not in self._summaries]
+        if not wanted:
+            return
+        for summary in self.store.entry_summaries(wanted):
+            self._summaries[summary.id] = summary
+        for entry_id in wanted:
+            if entry_id not in self._summaries:
+                self._summaries[entry_id] = _MISSING
+
+    # -- drawing ------------------------------------------------------------------------
+    def render_line(self, y: int) -> Strip:
+        row = y + int(self.scroll_y)
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        if row >= len(self._ids):
+            if row == 1 and not self._ids:
+                return self._empty_line(width, base)
+            return Strip.blank(width, base)
+        entry_id = self._ids[row]
+        summary = self._summaries.get(entry_id)
+        if summary is None:
+            self._fetch_window(row)
+            summary = self._summaries.get(entry_id, _MISSING)
+        is_cursor = row == self.cursor
+        show_feed = self.target is not None and self.target.show_feed
+        date = relative_date(summary.published, self.now())
+        key = (summary, is_cursor, is_cursor and self.has_focus, width, show_feed, date)
+        strip = self._strips.get(key)
+        if strip is None:
+            strip = self._render_row(summary, is_cursor, width, show_feed, date, base)
+            self._strips[key] = strip
+        return strip
+
+    def _empty_line(self, width: int, base: Style) -> Strip:
+        message = "Loading…" if not self._loaded else "No articles here."
+        if self._loaded and self.target is not None and self.target.query.search:
+            message = "No matches."
+        style = base + self.get_component_rich_style("article-list--empty")
+        text = Text(f"  {message}", style=style, end="")
+        return Strip(list(text.render(self.app.console)), text.cell_len).adjust_cell_length(
+            width, base
+        )
+
+    def _render_row(
+        self,
+        summary: EntrySummary,
+        is_cursor: bool,
+        width: int,
+        show_feed: bool,
+        date: str,
+        base: Style,
+    ) -> Strip:
+        """One row: unread mark, star, title, feed (in mixed lists), date."""
+        style = self.get_component_rich_style
+        row_style = base
+        cursor_class = "article-list--cursor" if self.has_focus else "article-list--cursor-blurred"
+        if is_cursor:
+            row_style = base + style(cursor_class)
+        unread = not summary.read
+        feed_width = min(22, max(8, width // 5)) if show_feed and width >= 50 else 0
+        title_width = max(1, width - 3 - DATE_WIDTH - 1 - (feed_width + 1 if feed_width else 0))
+
+        text = Text(style=row_style, no_wrap=True, end="")
+        text.append("●" if unread else " ", style("article-list--mark"))
+        text.append("★" if summary.starred else " ", style("article-list--star"))
+        text.append(" ")
+        title = Text(one_line(summary.title) or "(untitled)", no_wrap=True, end="")
+        title.truncate(title_width, overflow="ellipsis", pad=True)
+        title.stylize(style("article-list--unread" if unread else "article-list--read"))
+        text.append_text(title)
+        if feed_width:
+            feed = Text(one_line(summary.feed_title), no_wrap=True, end="")
+            feed.truncate(feed_width, overflow="ellipsis", pad=True)
+            feed.stylize(style("article-list--feed"))
+            text.append(" ")
+            text.append_text(feed)
+        text.append(" ")
+        text.append(date.rjust(DATE_WIDTH), style("article-list--date"))
+        if is_cursor:
+            # The cursor colours must win over the per-column foregrounds.
+            text.stylize(style(cursor_class))
+        segments = list(text.render(self.app.console))
+        return Strip(segments).adjust_cell_length(width, row_style)
+
+    # -- cursor -------------------------------------------------------------------------
+    def watch_cursor(self, old: int, new: int) -> None:
+        self._scroll_cursor_into_view()
+        self.refresh_line(old)
+        self.refresh_line(new)
+        self.post_message(self.Highlighted(self, self.current_id))
+
+    def _scroll_cursor_into_view(self) -> None:
+        height = self.scrollable_content_region.height
+        if height <= 0:
+            return
+        top = int(self.scroll_y)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False, immediate=True)
+        elif self.cursor >= top + height:
+            self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
+
+    def on_focus(self) -> None:
+        self.refresh_line(self.cursor)
+
+    def on_blur(self) -> None:
+        self.refresh_line(self.cursor)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.virtual_size = Size(event.size.width, len(self._ids))
+        self._scroll_cursor_into_view()
+
+    # -- actions ------------------------------------------------------------------------
+    def action_cursor_down(self) -> None:
+        self.move_to(self.cursor + 1)
+
+    def action_cursor_up(self) -> None:
+        self.move_to(self.cursor - 1)
+
+    def action_first(self) -> None:
+        self.move_to(0)
+
+    def action_last(self) -> None:
+        self.move_to(len(self._ids) - 1)
+
+    def action_page_down(self) -> None:
+        self.move_to(self.cursor + max(1, self.scrollable_content_region.height - 1))
+
+    def action_page_up(self) -> None:
+        self.move_to(self.cursor - max(1, self.scrollable_content_region.height - 1))
+
+    def action_open(self) -> None:
+        if (entry_id := self.current_id) is not None:
+            self.post_message(self.Opened(self, entry_id, focus_reader=True))
+
+    def action_read_on(self) -> None:
+        entry_id = self.current_id
+        if entry_id is None:
+            return
+        if entry_id == self.shown_entry_id:
+            self.post_message(self.ReadOn(self, entry_id))
+        else:
+            self.post_message(self.Opened(self, entry_id, focus_reader=False))
+
+    def action_back(self) -> None:
+        self.post_message(self.Back(self))
+
+    # -- mouse --------------------------------------------------------------------------
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        row = offset.y + int(self.scroll_y)
+        if 0 <= row < len(self._ids):
+            self.move_to(row)
+            self.post_message(self.Opened(self, self._ids[row], focus_reader=event.chain >= 2))
