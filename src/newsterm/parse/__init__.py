@@ -1,0 +1,55 @@
+"""Feed documents (RSS, RDF, Atom, JSON Feed) in, plain dataclasses out.
+
+Pure functions: no I/O, no Textual. `parse_feed` is a top-level function and its
+result pickles, so the refresh service can run it in a process pool.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from newsterm.models import NotAFeedError, ParsedFeed
+from newsterm.parse.common import entry_identity
+from newsterm.parse.json_feed import parse_json
+from newsterm.parse.sniff import GZIP_MAGIC, HEAD_BYTES, DocumentKind, gunzip, head_text, sniff
+from newsterm.parse.xml_feed import parse_xml
+
+__all__ = ["DocumentKind", "entry_identity", "parse_feed", "sniff"]
+
+_FEED_MARKERS = ("<rss", "<feed", "<rdf:rdf", "<?xml", "<channel")
+"""Signs of a feed behind leading junk (a stray PHP warning, say) in an "unknown" body."""
+
+
+def parse_feed(
+    data: bytes, url: str, *, content_type: str = "", now: datetime | None = None
+) -> ParsedFeed:
+    """Parse a feed document fetched from `url`.
+
+    The format is sniffed from the bytes (gzip is decompressed first); `content_type`
+    only helps feedparser pick a charset. Relative links and enclosure URLs are
+    resolved against xml:base or `url`; HTML bodies are returned as published,
+    unsanitised. Dates are UTC; dates before 1970 or more than two days after `now`
+    (default: the current time) are dropped.
+
+    Raises NotAFeedError("not a feed: <why>") and nothing else.
+    """
+    try:
+        return _parse(data, url, content_type, now or datetime.now(UTC))
+    except NotAFeedError:
+        raise
+    except Exception as error:  # a parser bug must not take down a refresh
+        raise NotAFeedError(f"not a feed: could not parse ({type(error).__name__})") from error
+
+
+def _parse(data: bytes, url: str, content_type: str, now: datetime) -> ParsedFeed:
+    if data.startswith(GZIP_MAGIC):
+        data = gunzip(data)
+    head = head_text(data)
+    if not head.strip() and len(data) <= HEAD_BYTES:
+        raise NotAFeedError("not a feed: empty document")
+    kind = sniff(data)
+    if kind == "json":
+        return parse_json(data, url, now)
+    if kind == "unknown" and not any(marker in head.lower() for marker in _FEED_MARKERS):
+        raise NotAFeedError("not a feed: neither XML nor JSON")
+    return parse_xml(data, url, content_type, kind, now)
