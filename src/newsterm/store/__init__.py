@@ -57,9 +57,9 @@ _SUMMARY_COLUMNS = """
 """
 
 _INSERT_ENTRY = """
-    INSERT INTO entries (feed_id, identity, title, link, author, published, updated,
+    INSERT INTO entries (id, feed_id, identity, title, link, author, published, updated,
         first_seen, sort_date, summary, content, enclosures, categories, content_hash)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 _UPDATE_ENTRY = """
     UPDATE entries SET title = ?, link = ?, author = ?, published = ?, updated = ?,
@@ -91,26 +91,34 @@ class _PreparedEntry:
         self.entry = entry
         self.published = to_db_time(entry.published)
         self.updated = to_db_time(entry.updated)
-        self.enclosures = json.dumps(
-            [{"url": e.url, "type": e.type, "length": e.length} for e in entry.enclosures],
-            ensure_ascii=False,
+        # Most entries have neither: skip the JSON encoder for them.
+        self.enclosures = (
+            json.dumps(
+                [{"url": e.url, "type": e.type, "length": e.length} for e in entry.enclosures],
+                ensure_ascii=False,
+            )
+            if entry.enclosures
+            else "[]"
         )
-        self.categories = json.dumps(list(entry.categories), ensure_ascii=False)
-        digest = hashlib.blake2b(digest_size=16)
-        for part in (
-            entry.title,
-            entry.link,
-            entry.author,
-            str(self.published),
-            str(self.updated),
-            entry.summary,
-            entry.content,
-            self.enclosures,
-            self.categories,
-        ):
-            digest.update(part.encode("utf-8", "surrogatepass"))
-            digest.update(b"\x00")
-        self.content_hash = digest.hexdigest()
+        self.categories = (
+            json.dumps(list(entry.categories), ensure_ascii=False) if entry.categories else "[]"
+        )
+        fingerprint = "\x00".join(
+            (
+                entry.title,
+                entry.link,
+                entry.author,
+                str(self.published),
+                str(self.updated),
+                entry.summary,
+                entry.content,
+                self.enclosures,
+                self.categories,
+            )
+        )
+        self.content_hash = hashlib.blake2b(
+            fingerprint.encode("utf-8", "surrogatepass"), digest_size=16
+        ).hexdigest()
 
     def fts_row(self, entry_id: int) -> tuple[int, str, str, str]:
         body = self.entry.content or self.entry.summary
@@ -461,6 +469,13 @@ class Store:
                 ):
                     existing[identity] = (entry_id, content_hash)
 
+            # Ids are assigned here rather than by SQLite so that one executemany can insert
+            # the rows and another their search text; the IMMEDIATE transaction holds the
+            # write lock, so nobody else can take these ids meanwhile.
+            next_id = int(
+                conn.execute("SELECT coalesce(max(id), 0) + 1 FROM entries").fetchone()[0]
+            )
+            inserts: list[tuple[Any, ...]] = []
             fts_inserts: list[tuple[int, str, str, str]] = []
             changed_rows: list[tuple[Any, ...]] = []
             fts_updates: list[tuple[str, str, str, int]] = []
@@ -468,17 +483,10 @@ class Store:
                 entry = item.entry
                 known = existing.get(identity)
                 if known is None:
-                    sort_date = min(
-                        item.published
-                        if item.published is not None
-                        else item.updated
-                        if item.updated is not None
-                        else now_db,
-                        now_db,
-                    )
-                    cursor = conn.execute(
-                        _INSERT_ENTRY,
+                    date = item.published if item.published is not None else item.updated
+                    inserts.append(
                         (
+                            next_id,
                             feed_id,
                             identity,
                             entry.title,
@@ -487,16 +495,16 @@ class Store:
                             item.published,
                             item.updated,
                             now_db,
-                            sort_date,
+                            now_db if date is None or date > now_db else date,
                             entry.summary,
                             entry.content,
                             item.enclosures,
                             item.categories,
                             item.content_hash,
-                        ),
+                        )
                     )
-                    assert cursor.lastrowid is not None
-                    fts_inserts.append(item.fts_row(cursor.lastrowid))
+                    fts_inserts.append(item.fts_row(next_id))
+                    next_id += 1
                     new += 1
                 elif known[1] != item.content_hash:
                     entry_id = known[0]
@@ -529,7 +537,8 @@ class Store:
                     "UPDATE entries_fts SET title = ?, author = ?, text = ? WHERE rowid = ?",
                     fts_updates,
                 )
-            if fts_inserts:
+            if inserts:
+                conn.executemany(_INSERT_ENTRY, inserts)
                 conn.executemany(
                     "INSERT INTO entries_fts (rowid, title, author, text) VALUES (?, ?, ?, ?)",
                     fts_inserts,
