@@ -1,0 +1,44 @@
+"""Removal of characters that must never reach a terminal.
+
+Feed text is untrusted: a C0/C1 control can move the cursor or start an escape sequence, a bidi
+override can make a title read as something else, and zero-width characters hide text from the
+reader while search and wrapping still see it.  Everything shown by newsterm passes through
+:func:`safe_text`.
+"""
+
+from __future__ import annotations
+
+import re
+
+# C0 controls except \t and \n, DEL, C1 controls; bidi embeddings/overrides (U+202A-202E) and
+# isolates (U+2066-2069); invisible formatting characters that only hide or glue text (ZWSP, word
+# joiner, invisible math operators, BOM/ZWNBSP, Mongolian vowel separator, soft hyphen, interlinear
+# annotations, Unicode tag characters); lone surrogates and the noncharacters U+FFFE/U+FFFF.
+_UNSAFE = re.compile(
+    "["
+    "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+    "\u00ad\u180e\u200b\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb\ufffe\uffff"
+    "\ud800-\udfff"
+    "\U000e0000-\U000e007f"
+    "]"
+)
+# ZWJ/ZWNJ are needed inside words (Persian, Indic scripts) and emoji sequences, never next to
+# whitespace or at either end of the text.
+_STRAY_JOINER = re.compile(r"(?:(?<=\s)|^)[\u200c\u200d]+|[\u200c\u200d]+(?=\s|$)")
+_LINE_BREAKS = re.compile("\r\n?|[\u2028\u2029\x85]")
+
+
+def safe_text(text: str) -> str:
+    """Return ``text`` without control, bidi-override and needless zero-width characters.
+
+    Keeps ``\\n`` and ``\\t``; turns ``\\r\\n``, ``\\r``, NEL and the Unicode line/paragraph
+    separators into ``\\n``.  Use it on every untrusted string before it reaches the screen (titles,
+    authors, URLs, bodies).
+    """
+    if text.isascii() and text.isprintable():
+        return text
+    text = _LINE_BREAKS.sub("\n", text)
+    text = _UNSAFE.sub("", text)
+    if "\u200c" in text or "\u200d" in text:
+        text = _STRAY_JOINER.sub("", text)
+    return text
