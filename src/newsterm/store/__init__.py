@@ -9,6 +9,7 @@ failing with "database is locked".
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import itertools
 import json
@@ -82,12 +83,42 @@ def _unique_ids(entry_ids: Iterable[int]) -> list[int]:
     return list(dict.fromkeys(int(entry_id) for entry_id in entry_ids))
 
 
+def _valid_text(text: str) -> str:
+    """`text` with anything UTF-8 cannot hold (lone surrogates) replaced by "?"."""
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def _scrubbed(entry: ParsedEntry) -> ParsedEntry:
+    """A copy of `entry` whose every string can be stored."""
+    return dataclasses.replace(
+        entry,
+        identity=_valid_text(entry.identity),
+        title=_valid_text(entry.title),
+        link=_valid_text(entry.link),
+        author=_valid_text(entry.author),
+        summary=_valid_text(entry.summary),
+        content=_valid_text(entry.content),
+        enclosures=tuple(
+            Enclosure(_valid_text(e.url), _valid_text(e.type), e.length) for e in entry.enclosures
+        ),
+        categories=tuple(_valid_text(category) for category in entry.categories),
+    )
+
+
 class _PreparedEntry:
     """A parsed entry converted to column values, with its content hash."""
 
     __slots__ = ("entry", "published", "updated", "enclosures", "categories", "content_hash")
 
     def __init__(self, entry: ParsedEntry) -> None:
+        try:
+            self._prepare(entry)
+        except UnicodeEncodeError:
+            # Lone surrogates (JSON Feed's "\ud800" escapes) cannot be stored as UTF-8.
+            self._prepare(_scrubbed(entry))
+
+    def _prepare(self, entry: ParsedEntry) -> None:
+        entry.identity.encode("utf-8")
         self.entry = entry
         self.published = to_db_time(entry.published)
         self.updated = to_db_time(entry.updated)
@@ -116,13 +147,17 @@ class _PreparedEntry:
                 self.categories,
             )
         )
-        self.content_hash = hashlib.blake2b(
-            fingerprint.encode("utf-8", "surrogatepass"), digest_size=16
-        ).hexdigest()
+        # Strict encoding doubles as the check that every field can be stored.
+        self.content_hash = hashlib.blake2b(fingerprint.encode("utf-8"), digest_size=16).hexdigest()
 
     def fts_row(self, entry_id: int) -> tuple[int, str, str, str]:
         body = self.entry.content or self.entry.summary
-        return (entry_id, self.entry.title, self.entry.author, html_to_text(body))
+        return (
+            entry_id,
+            self.entry.title.replace("\x00", " "),
+            self.entry.author.replace("\x00", " "),
+            html_to_text(body),
+        )
 
 
 def _summary(row: Sequence[Any]) -> EntrySummary:
@@ -446,7 +481,8 @@ class Store:
         prepared: dict[str, _PreparedEntry] = {}
         for entry in parsed.entries:
             if entry.identity not in prepared:
-                prepared[entry.identity] = _PreparedEntry(entry)
+                item = _PreparedEntry(entry)
+                prepared.setdefault(item.entry.identity, item)
         now_db = to_db_time(now)
         assert now_db is not None
         new = updated = unchanged = 0
@@ -550,10 +586,10 @@ class Store:
         conn: sqlite3.Connection, feed_id: int, parsed: ParsedFeed, stored: Sequence[Any]
     ) -> None:
         title, site_url, title_user = stored
-        new_title = parsed.title.strip()
+        new_title = _valid_text(parsed.title.strip())
         if new_title and not title_user and new_title != title:
             conn.execute("UPDATE feeds SET title = ? WHERE id = ?", (new_title, feed_id))
-        new_site = parsed.link.strip()
+        new_site = _valid_text(parsed.link.strip())
         if new_site and new_site != site_url:
             conn.execute("UPDATE feeds SET site_url = ? WHERE id = ?", (new_site, feed_id))
 

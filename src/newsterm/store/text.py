@@ -23,6 +23,8 @@ def html_to_text(markup: str) -> str:
     """
     if not markup:
         return ""
+    # FTS5 and libxml2 both treat NUL as the end of a string.
+    markup = markup.replace("\x00", " ")
     if "<" not in markup and "&" not in markup:
         return " ".join(markup[:MAX_INDEXED_CHARS].split())
     try:
@@ -39,6 +41,7 @@ def html_to_text(markup: str) -> str:
 
 def fts_terms(text: str) -> list[str]:
     """The searchable terms of user text: whitespace-separated words with a letter or digit."""
+    text = text.replace("\x00", " ")  # FTS5 would read NUL as the end of the query
     return [word for word in text.split() if any(char.isalnum() for char in word)]
 
 
