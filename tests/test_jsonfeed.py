@@ -262,7 +262,7 @@ json_values = st.recursive(
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, database=None)
 @given(items=json_values, feed_title=json_values)
 def test_any_json_shape_only_raises_not_a_feed(items: object, feed_title: object) -> None:
     document = {"version": "https://jsonfeed.org/version/1.1", "title": feed_title, "items": items}

@@ -397,6 +397,22 @@ def test_html_page_is_refused() -> None:
         parse(page)
 
 
+def test_atom_wrapped_in_xhtml_is_read() -> None:
+    page = (
+        b'<!DOCTYPE html><html xmlns="http://www.w3.org/1999/xhtml"><body>'
+        + atom("<entry><id>urn:1</id><title>In a page</title></entry>").split(b"?>", 1)[1]
+        + b"</body></html>"
+    )
+    assert sniff(page) == "html"
+    assert [entry.title for entry in parse(page).entries] == ["In a page"]
+
+
+def test_naive_now_is_taken_as_utc() -> None:
+    data = rss("<item><guid>1</guid><pubDate>Sat, 01 Jun 2024 10:30:00 GMT</pubDate></item>")
+    feed = parse_feed(data, FEED_URL, now=datetime(2024, 6, 1))
+    assert feed.entries[0].published == datetime(2024, 6, 1, 10, 30, tzinfo=UTC)
+
+
 @pytest.mark.parametrize("data", [b"", b"   \n\t ", b"\xef\xbb\xbf", b"\xef\xbb\xbf  \r\n"])
 def test_empty_document_is_refused(data: bytes) -> None:
     with pytest.raises(NotAFeedError, match=r"^not a feed: empty document$"):
@@ -482,14 +498,14 @@ def test_utf16_feed_parses() -> None:
 # --- robustness -----------------------------------------------------------------------
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, database=None)
 @given(st.binary(max_size=4096))
 def test_arbitrary_bytes_only_raise_not_a_feed(data: bytes) -> None:
     with contextlib.suppress(NotAFeedError):
         parse_feed(data, FEED_URL)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, database=None)
 @given(
     st.text(
         alphabet=st.sampled_from(list("<>/?!&;#x\"'= \n{}[]:,aZ0\x00\x1b\u00e9\u65e5")),

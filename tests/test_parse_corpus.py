@@ -189,7 +189,7 @@ def _small_feeds() -> list[bytes]:
 SMALL_FEEDS = _small_feeds()
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, database=None)
 @given(
     index=st.integers(min_value=0, max_value=max(len(SMALL_FEEDS) - 1, 0)),
     flips=st.lists(

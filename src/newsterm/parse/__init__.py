@@ -6,6 +6,7 @@ result pickles, so the refresh service can run it in a process pool.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from newsterm.models import NotAFeedError, ParsedFeed
@@ -18,6 +19,9 @@ __all__ = ["DocumentKind", "entry_identity", "parse_feed", "sniff"]
 
 _FEED_MARKERS = ("<rss", "<feed", "<rdf:rdf", "<?xml", "<channel")
 """Signs of a feed behind leading junk (a stray PHP warning, say) in an "unknown" body."""
+
+_FEED_ELEMENT = re.compile(rb"<(?:[a-z][\w.-]*:)?(?:rss|feed|rdf|channel)[\s>/]", re.IGNORECASE)
+"""A feed's root element anywhere in a web page: some publishers wrap Atom in XHTML."""
 
 
 def parse_feed(
@@ -34,7 +38,11 @@ def parse_feed(
     Raises NotAFeedError("not a feed: <why>") and nothing else.
     """
     try:
-        return _parse(data, url, content_type, now or datetime.now(UTC))
+        if now is None:
+            now = datetime.now(UTC)
+        elif now.tzinfo is None:
+            now = now.replace(tzinfo=UTC)
+        return _parse(data, url, content_type, now)
     except NotAFeedError:
         raise
     except Exception as error:  # a parser bug must not take down a refresh
@@ -52,4 +60,7 @@ def _parse(data: bytes, url: str, content_type: str, now: datetime) -> ParsedFee
         return parse_json(data, url, now)
     if kind == "unknown" and not any(marker in head.lower() for marker in _FEED_MARKERS):
         raise NotAFeedError("not a feed: neither XML nor JSON")
+    if kind == "html" and not _FEED_ELEMENT.search(data):
+        # Spares feedparser a whole web page (a user pasting a site's address).
+        raise NotAFeedError("not a feed: this is a web page (HTML)")
     return parse_xml(data, url, content_type, kind, now)

@@ -247,7 +247,8 @@ def parse_xml(
         root = root_element(data)
         if root:
             raise NotAFeedError(
-                f"not a feed: an XML document of <{clean_line(root)[:40]}>, not RSS or Atom"
+                f"not a feed: an XML document with a <{clean_line(root)[:40]}> root, "
+                "not RSS or Atom"
             )
         raise NotAFeedError("not a feed: no RSS or Atom feed found")
     feed_base = _base(feed, url) or url
