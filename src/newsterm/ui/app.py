@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -12,11 +13,11 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
 from textual.screen import Screen
-from textual.worker import Worker, WorkerState
 
 from newsterm.config import Settings
 from newsterm.store import Store
 from newsterm.ui.commands import NewstermProvider
+from newsterm.ui.messages import WorkerFailed
 from newsterm.ui.screens.help import HelpScreen
 from newsterm.ui.screens.main import MainScreen
 
@@ -25,6 +26,23 @@ FALLBACK_THEME = "textual-dark"
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def _start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker while stderr is still the real one.
+
+    A big refresh parses in a process pool, whose first semaphore starts the tracker
+    with `sys.stderr.fileno()`; inside a running Textual app stderr is a capture object
+    whose fileno is -1, so starting it then fails ("bad value(s) in fds_to_keep").
+    """
+    if os.name != "posix":
+        return
+    try:
+        from multiprocessing import resource_tracker
+
+        resource_tracker.ensure_running()
+    except (OSError, ValueError):  # pragma: no cover - a refresh then parses in threads
+        pass
 
 
 class NewstermApp(App[None]):
@@ -57,6 +75,8 @@ class NewstermApp(App[None]):
     ) -> None:
         super().__init__()
         self.started = time.perf_counter()
+        if not offline:
+            _start_resource_tracker()
         self.store = store
         """The database every pane reads from."""
         self.settings = settings or Settings()
@@ -113,16 +133,13 @@ class NewstermApp(App[None]):
             if main is not None:
                 self.push_screen(HelpScreen(main.help_groups()))
 
-    @on(Worker.StateChanged)
-    def _worker_failed(self, event: Worker.StateChanged) -> None:
+    @on(WorkerFailed)
+    def _worker_failed(self, message: WorkerFailed) -> None:
         """Every worker runs with exit_on_error=False; its failure becomes a notification."""
-        if event.state is WorkerState.ERROR:
-            error = event.worker.error
-            what = event.worker.description or event.worker.name or "task"
-            self.notify(
-                f"{what} failed: {type(error).__name__}: {error}",
-                title="Error",
-                severity="error",
-                markup=False,
-                timeout=10,
-            )
+        self.notify(
+            f"{message.description} failed: {message.error}",
+            title="Error",
+            severity="error",
+            markup=False,
+            timeout=10,
+        )

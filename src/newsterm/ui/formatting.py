@@ -10,7 +10,7 @@ from newsterm.content import safe_text
 
 
 def relative_date(when: datetime | None, now: datetime) -> str:
-    """A short age such as "now", "5m", "3h", "2d", "Mar 4" or "2021-03-04"."""
+    """A short age such as "now", "5m", "3h", "2d", "Mar 4" or "Mar 2021"."""
     if when is None:
         return ""
     age = now - when
@@ -24,7 +24,7 @@ def relative_date(when: datetime | None, now: datetime) -> str:
         return f"{age.days}d"
     if when.year == now.year:
         return f"{when:%b} {when.day}"
-    return f"{when:%Y-%m-%d}"
+    return f"{when:%b} {when.year}"
 
 
 def absolute_date(when: datetime | None) -> str:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from textual.dom import DOMNode
 from textual.message import Message
+from textual.worker import Worker, WorkerState
 
 from newsterm.models import Feed
 from newsterm.refresh import RefreshProgress, RefreshReport
@@ -57,3 +59,25 @@ class MarkedRead(Message):
     read: bool
     label: str
     """What was marked, for the status line."""
+
+
+@dataclass
+class WorkerFailed(Message):
+    """A worker raised; bubbles up to the app, which shows it (Worker.StateChanged doesn't)."""
+
+    description: str
+    error: str
+
+
+def forward_worker_failure(node: DOMNode, event: Worker.StateChanged) -> bool:
+    """Turn a failed worker's state change into a bubbling WorkerFailed; True if it failed.
+
+    Every node that runs workers calls this from `on_worker_state_changed`, so one
+    handler in the app reports every failure and nothing pops a traceback.
+    """
+    if event.state is not WorkerState.ERROR:
+        return False
+    error = event.worker.error
+    description = event.worker.description or event.worker.name or "a background task"
+    node.post_message(WorkerFailed(description, f"{type(error).__name__}: {error}"))
+    return True

@@ -80,7 +80,9 @@ class AddFeedScreen(ModalScreen[Feed | None]):
         self.workers.cancel_group(self, "subscribe")
         self.dismiss(None)
 
-    @work(thread=True, exclusive=True, group="subscribe", exit_on_error=False)
+    @work(
+        thread=True, exclusive=True, group="subscribe", exit_on_error=False, description="Add feed"
+    )
     def _subscribe(self, url: str, folder: str | None) -> None:
         try:
             feed = asyncio.run(subscribe(self.store, self.settings, url, folder))

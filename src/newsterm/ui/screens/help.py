@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import ClassVar
@@ -54,6 +55,32 @@ def effective_bindings(bindings: Iterable[BindingType], keymap: Mapping[str, str
         else:
             result.append(binding)
     return result
+
+
+def keymap_problems(
+    keymap: Mapping[str, str], binding_tables: Iterable[Iterable[BindingType]]
+) -> list[str]:
+    """Keymap entries naming no binding, and keys bound twice within one table.
+
+    Textual reports a clash only when the key was bound by another keymap entry, so a
+    remap onto a key that a default binding of the same pane already uses is checked here.
+    """
+    problems: list[str] = []
+    tables = [list(Binding.make_bindings(table)) for table in binding_tables]
+    known = {binding.id for table in tables for binding in table if binding.id}
+    for binding_id in keymap:
+        if binding_id not in known:
+            hint = difflib.get_close_matches(binding_id, sorted(known), n=1)
+            suggestion = f" (did you mean {hint[0]}?)" if hint else ""
+            problems.append(f"keymap: no binding {binding_id!r}{suggestion}")
+    for table in tables:
+        owners: dict[str, set[str]] = {}
+        for binding in effective_bindings(table, keymap):
+            owners.setdefault(binding.key, set()).add(binding.id or binding.action)
+        for key, ids in owners.items():
+            if len(ids) > 1 and any(binding_id in keymap for binding_id in ids):
+                problems.append(f"keymap: {key!r} is bound to {', '.join(sorted(ids))}")
+    return problems
 
 
 def _compact_keys(keys: list[str]) -> str:

@@ -21,7 +21,7 @@ from textual.dom import DOMNode
 from textual.events import DescendantFocus, Resize
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.worker import get_current_worker
+from textual.worker import Worker, get_current_worker
 
 from newsterm.browser import UnsafeURLError, launch_background, plan_open, run_foreground
 from newsterm.models import EntryQuery, Feed, View
@@ -34,10 +34,11 @@ from newsterm.ui.messages import (
     RefreshFinished,
     RefreshProgressed,
     RefreshStarted,
+    forward_worker_failure,
 )
 from newsterm.ui.screens.add_feed import AddFeedScreen
 from newsterm.ui.screens.confirm import ConfirmScreen
-from newsterm.ui.screens.help import HelpGroup, node_help
+from newsterm.ui.screens.help import HelpGroup, keymap_problems, node_help
 from newsterm.ui.screens.links import LinksScreen
 from newsterm.ui.screens.search import SearchScreen
 from newsterm.ui.screens.welcome import WelcomeScreen
@@ -160,6 +161,7 @@ class MainScreen(Screen[None], inherit_bindings=False):
         self.feed_list.highlighted = 0
         self.set_interval(DATA_POLL_SECONDS, self._poll_data_version)
         self.set_interval(RELOAD_SECONDS, self._reload_if_dirty)
+        self._check_keymap()
         if app.offline:
             self.status.show_message("Demo mode: offline, nothing is fetched.")
         if not feeds:
@@ -168,6 +170,15 @@ class MainScreen(Screen[None], inherit_bindings=False):
             self.refresh_due()
         if not app.offline and app.settings.refresh_interval > 0:
             self.set_interval(DUE_CHECK_SECONDS, self.refresh_due)
+
+    def _check_keymap(self) -> None:
+        """Report keymap entries that name no binding or take a key already in use."""
+        keymap = self.napp.keymap
+        if not keymap:
+            return
+        nodes: list[DOMNode] = [self.app, self, self.feed_list, self.article_list, self.reader]
+        for problem in keymap_problems(keymap, [type(node).BINDINGS for node in nodes]):
+            self.notify(problem, title="Keymap", severity="warning", markup=False, timeout=10)
 
     def _welcome(self) -> None:
         def chosen(choice: str | None) -> None:
@@ -358,7 +369,9 @@ class MainScreen(Screen[None], inherit_bindings=False):
         if target is not None:
             self._mark_all(target)
 
-    @work(thread=True, exclusive=True, group="marks", exit_on_error=False)
+    @work(
+        thread=True, exclusive=True, group="marks", exit_on_error=False, description="Mark all read"
+    )
     def _mark_all(self, target: ListTarget) -> None:
         ids = self.napp.store.mark_all_read(target.query)
         self.post_message(MarkedRead(ids, True, target.label))
@@ -369,7 +382,7 @@ class MainScreen(Screen[None], inherit_bindings=False):
             return
         self._unmark(self.undo_stack.pop())
 
-    @work(thread=True, exclusive=True, group="marks", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="marks", exit_on_error=False, description="Undo")
     def _unmark(self, ids: list[int]) -> None:
         changed = self.napp.store.set_read(ids, False)
         self.post_message(MarkedRead(changed, False, ""))
@@ -480,7 +493,7 @@ class MainScreen(Screen[None], inherit_bindings=False):
         self.status.show_progress(0, len(feeds))
         self._refresh(feeds, label)
 
-    @work(thread=True, exclusive=True, group="refresh", exit_on_error=False, description="refresh")
+    @work(thread=True, exclusive=True, group="refresh", exit_on_error=False, description="Refresh")
     def _refresh(self, feeds: list[Feed], label: str) -> None:
         worker = get_current_worker()
         self.post_message(RefreshStarted(len(feeds), label))
@@ -498,6 +511,11 @@ class MainScreen(Screen[None], inherit_bindings=False):
             )
         )
         self.post_message(RefreshFinished(report, cancelled=worker.is_cancelled))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if forward_worker_failure(self, event) and event.worker.group == "refresh":
+            self.refresh_total = 0
+            self.status.end_progress(f"Refresh failed: {event.worker.error}", error=True)
 
     @on(RefreshStarted)
     def _refresh_started(self, message: RefreshStarted) -> None:
@@ -566,7 +584,7 @@ class MainScreen(Screen[None], inherit_bindings=False):
         self._load_feeds()
         self.article_list.reload()
 
-    @work(thread=True, exclusive=True, group="feeds", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="feeds", exit_on_error=False, description="Load feeds")
     def _load_feeds(self) -> None:
         store = self.napp.store
         feeds = store.list_feeds()

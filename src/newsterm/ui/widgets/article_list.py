@@ -22,16 +22,18 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.worker import Worker
 
 from newsterm.models import EntrySummary
 from newsterm.store import Store
 from newsterm.ui.formatting import one_line, relative_date
+from newsterm.ui.messages import forward_worker_failure
 from newsterm.ui.selection import ListTarget
 
 PREFETCH_MARGIN = 40
 """Rows fetched above and below the visible window in one query."""
-DATE_WIDTH = 6
-"""Cells for the relative date column ("23h", "Mar 14")."""
+DATE_WIDTH = 8
+"""Cells for the relative date column ("23h", "Mar 14", "Jan 2014")."""
 
 _MISSING = EntrySummary(0, 0, "", "", "", "", None, True, False)
 """Stands in for an id that vanished from the store between listing and drawing."""
@@ -267,11 +269,20 @@ class ArticleList(ScrollView, can_focus=True, inherit_bindings=False):
         self._generation += 1
         self._load_ids(self.target, self._generation, keep_id)
 
-    @work(thread=True, exclusive=True, group="article-ids", exit_on_error=False)
+    @work(
+        thread=True,
+        exclusive=True,
+        group="article-ids",
+        exit_on_error=False,
+        description="Load articles",
+    )
     def _load_ids(self, target: ListTarget, generation: int, keep_id: int | None) -> None:
         """Fetch the target's ids off the UI thread (100,000 ints take tens of ms)."""
         ids = self.store.entry_ids(target.query)
         self.post_message(self._IdsReady(generation, ids, keep_id))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        forward_worker_failure(self, event)
 
     def on_article_list__ids_ready(self, message: _IdsReady) -> None:
         if message.generation != self._generation or self.target is None:

@@ -9,12 +9,15 @@ so a long article costs one widget and clicked links go through one safe path.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import ClassVar
 
-from rich.console import Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.measure import Measurement
+from rich.segment import Segment
 from rich.style import Style
+from rich.table import Table
 from rich.text import Text
 from textual import events, work
 from textual.app import ComposeResult
@@ -22,15 +25,49 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Static
+from textual.worker import Worker
 
 from newsterm.browser import is_safe_url
-from newsterm.content import Article, ArticleCache, article_from_html, render_article
+from newsterm.content import (
+    LARGE_BODY_CHARS,
+    Article,
+    ArticleCache,
+    article_from_html,
+    content_version,
+    render_article,
+    safe_text,
+)
 from newsterm.models import Entry
 from newsterm.ui.formatting import absolute_date, one_line, relative_date
+from newsterm.ui.messages import forward_worker_failure
 
 _LINK_KEYS = Binding.Group("Open link 1-9")
-SYNC_LIMIT = 40_000
-"""Bodies shorter than this (characters of HTML) convert at once; longer ones in a worker."""
+
+
+class GuardedRenderable:
+    """Renders `renderable` eagerly; if that raises, shows the plain text instead.
+
+    A bug in formatting one odd article must cost that article its formatting, not
+    take the app down with a traceback from inside the compositor.
+    """
+
+    def __init__(self, renderable: RenderableType, fallback: str) -> None:
+        self.renderable = renderable
+        self.fallback = fallback
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        try:
+            lines = console.render_lines(self.renderable, options, pad=False)
+        except Exception as error:
+            yield Text(f"(shown unformatted: {type(error).__name__})", style="italic")
+            yield Text(safe_text(self.fallback))
+            return
+        for line in lines:
+            yield from line
+            yield Segment.line()
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement(options.min_width, options.max_width)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +121,7 @@ class Reader(VerticalScroll, can_focus=True, inherit_bindings=False):
     Reader {
         & > #reader-header { padding: 0 1 1 1; }
         & > #reader-body { padding: 0 1; }
+        & > #reader-links { padding: 0 1 1 1; }
     }
     """
 
@@ -122,7 +160,7 @@ class Reader(VerticalScroll, can_focus=True, inherit_bindings=False):
         self,
         now: Callable[[], datetime],
         *,
-        cache_size: int = 64,
+        cache_size: int = 128,
         id: str | None = None,  # noqa: A002 - Textual's parameter name
         classes: str | None = None,
     ) -> None:
@@ -133,12 +171,14 @@ class Reader(VerticalScroll, can_focus=True, inherit_bindings=False):
         """The entry shown, if any."""
         self.article: Article | None = None
         """Its converted body, once ready."""
-        self.cache = ArticleCache(cache_size)
+        self.cache = ArticleCache(max_entries=cache_size)
         """Converted bodies by entry id, so reopening is instant."""
+        self._rendered_width = 0
 
     def compose(self) -> ComposeResult:
         yield Static(id="reader-header", markup=False)
         yield Static(id="reader-body", markup=False)
+        yield Static(id="reader-links", markup=False)
 
     def on_mount(self) -> None:
         self.show_placeholder()
@@ -157,6 +197,7 @@ class Reader(VerticalScroll, can_focus=True, inherit_bindings=False):
         self.article = None
         self.query_one("#reader-header", Static).update(Text(message, style="dim"))
         self.query_one("#reader-body", Static).update("")
+        self.query_one("#reader-links", Static).update("")
         self.border_subtitle = ""
 
     def show(self, entry: Entry) -> None:
@@ -165,10 +206,11 @@ class Reader(VerticalScroll, can_focus=True, inherit_bindings=False):
         self.article = None
         self.query_one("#reader-header", Static).update(self._header(entry))
         self.scroll_home(animate=False, immediate=True)
-        cached = self.cache.get(entry.id)
+        self.query_one("#reader-links", Static).update("")
+        cached = self.cache.get(entry.id, _version(entry))
         if cached is not None:
             self._show_article(cached)
-        elif len(entry.body) < SYNC_LIMIT:
+        elif len(entry.body) <= LARGE_BODY_CHARS:
             self._show_article(self._convert_now(entry))
         else:
             self.query_one("#reader-body", Static).update(Text("Formatting…", style="dim"))
@@ -187,26 +229,65 @@ class Reader(VerticalScroll, can_focus=True, inherit_bindings=False):
     # -- conversion ---------------------------------------------------------------------
     def _convert_now(self, entry: Entry) -> Article:
         article = article_from_html(entry.body, title=entry.title, base_url=entry.link)
-        self.cache.put(entry.id, article)
+        self.cache.put(entry.id, _version(entry), article)
         return article
 
-    @work(thread=True, exclusive=True, group="reader", exit_on_error=False)
+    @work(
+        thread=True,
+        exclusive=True,
+        group="reader",
+        exit_on_error=False,
+        description="Format article",
+    )
     def _convert_in_background(self, entry: Entry) -> None:
+        """Convert a big body off the UI thread; the result is dropped if the user moved on."""
         article = article_from_html(entry.body, title=entry.title, base_url=entry.link)
+        self.cache.put(entry.id, _version(entry), article)
         self.post_message(self._Converted(entry.id, article))
 
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        forward_worker_failure(self, event)
+
     def on_reader__converted(self, message: _Converted) -> None:
-        self.cache.put(message.entry_id, message.article)
         if self.entry is not None and self.entry.id == message.entry_id:
             self._show_article(message.article)
 
     def _show_article(self, article: Article) -> None:
         self.article = article
-        width = max(20, self.scrollable_content_region.width - 2)
-        body: RenderableType = render_article(article, width=width)
+        width = self._body_width()
+        self._rendered_width = width
+        # The header above already shows the title, and the links go in their own
+        # clickable list below, so the pipeline renders the body alone.
+        body = GuardedRenderable(
+            render_article(replace(article, title="", links=()), width=width), article.markdown
+        )
         self.query_one("#reader-body", Static).update(body)
+        self.query_one("#reader-links", Static).update(self._links_list(article))
         count = len(article.links)
         self.border_subtitle = f"{count} link{'s' if count != 1 else ''}" if count else ""
+
+    def _body_width(self) -> int:
+        # A hidden reader (narrow layout) has no width yet: assume the whole terminal.
+        width = self.scrollable_content_region.width or self.app.size.width
+        return max(20, width - 2)
+
+    def on_resize(self) -> None:
+        if self.article is not None and self._body_width() != self._rendered_width:
+            self._show_article(self.article)
+
+    def _links_list(self, article: Article) -> RenderableType:
+        """Numbered links; each safe one carries its URL so a click can open it."""
+        if not article.links:
+            return ""
+        table = Table.grid(padding=(0, 1))
+        table.add_column(justify="right", no_wrap=True)
+        table.add_column(overflow="fold")
+        for link in article.links:
+            url = one_line(link.url)
+            style = Style(underline=True, link=url if is_safe_url(url) else None)
+            label = Text(f"[{link.number}]", style="bold")
+            table.add_row(label, Text(url, style=style))
+        return Group(Text(""), Text("Links (1-9 or f to open, or click)", style="bold"), table)
 
     def _header(self, entry: Entry) -> Group:
         title = Text(one_line(entry.title) or "(untitled)", style="bold")
@@ -264,3 +345,8 @@ class Reader(VerticalScroll, can_focus=True, inherit_bindings=False):
         if url:
             event.stop()
             self.post_message(self.LinkRequested(self, url))
+
+
+def _version(entry: Entry) -> str:
+    """The cache version of an entry's body: an edited entry converts afresh."""
+    return content_version(entry.body, entry.updated.isoformat() if entry.updated else "")
