@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -24,7 +25,7 @@ def open_connection(path: Path) -> sqlite3.Connection:
     try:
         # busy_timeout first: switching to WAL itself may have to wait for another process.
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
-        conn.execute("PRAGMA journal_mode = WAL")
+        _use_wal(conn)
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
         # Reading the schema is what notices a file that is not a database.
@@ -33,6 +34,26 @@ def open_connection(path: Path) -> sqlite3.Connection:
         conn.close()
         raise storage_error(path, exc) from exc
     return conn
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Switch the file to WAL (a lasting property of the file, so usually already set).
+
+    Switching needs an exclusive lock, and SQLite answers "database is locked" at once
+    instead of calling the busy handler when another process is opening the same new file,
+    so retry here for as long as the busy timeout.
+    """
+    if str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
+        return
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL").fetchone()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def storage_error(path: Path, exc: BaseException) -> StorageError:
