@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -49,11 +50,15 @@ def test_reopening_keeps_data(tmp_path: Path) -> None:
         assert (again.url, again.folder, again.total) == (feed.url, "News", 3)
 
 
-def test_closed_store_refuses_use(tmp_path: Path) -> None:
+def test_closed_store_refuses_use_on_every_thread(tmp_path: Path) -> None:
     store = Store.in_dir(tmp_path)
-    store.close()
-    with pytest.raises(StorageError, match="closed"):
-        store.list_feeds()
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        assert worker.submit(store.list_feeds).result() == []  # opens a worker connection
+        store.close()
+        with pytest.raises(StorageError, match="closed"):
+            store.list_feeds()
+        with pytest.raises(StorageError, match="closed"):
+            worker.submit(store.list_feeds).result()
 
 
 # -- feeds and folders -----------------------------------------------------------------

@@ -93,3 +93,38 @@ def test_two_processes_write_at_once_without_lock_errors(tmp_path: Path) -> None
             stats["entries"] == 2 * FEEDS_PER_WRITER * ENTRIES_PER_FEED + 5 + 2 * FEEDS_PER_WRITER
         )
         assert stats["unread"] == 2 * FEEDS_PER_WRITER * (ENTRIES_PER_FEED - 2)
+
+
+def _opener(
+    path: str, barrier: multiprocessing.synchronize.Barrier, errors: multiprocessing.Queue[str]
+) -> None:
+    try:
+        barrier.wait(timeout=60)
+        for round_number in range(3):
+            with Store(Path(path)) as store:
+                store.add_feed(f"https://{multiprocessing.current_process().name}/{round_number}")
+    except BaseException:
+        errors.put(traceback.format_exc())
+
+
+def test_processes_creating_the_same_new_file_at_once(tmp_path: Path) -> None:
+    # SQLite refuses the switch to WAL at once (no busy wait) while another process is
+    # opening the same new file; the store must wait instead of failing.
+    context = multiprocessing.get_context("spawn")
+    path = tmp_path / DB_FILENAME
+    barrier = context.Barrier(4)
+    errors: multiprocessing.Queue[str] = context.Queue()
+    openers = [
+        context.Process(target=_opener, args=(str(path), barrier, errors), name=f"opener{n}")
+        for n in range(4)
+    ]
+    for opener in openers:
+        opener.start()
+    for opener in openers:
+        opener.join(timeout=120)
+    problems = []
+    while not errors.empty():
+        problems.append(errors.get())
+    assert problems == []
+    with Store(path) as store:
+        assert store.stats()["feeds"] == 12

@@ -209,7 +209,9 @@ class Store:
         return cls(data_dir / DB_FILENAME)
 
     def close(self) -> None:
-        """Close the calling thread's connection; other threads' close when they end."""
+        """Close the store: the calling thread's connection now, other threads' when they
+        end or the Store is garbage collected (sqlite3 forbids closing them from here).
+        Any later call raises StorageError."""
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is not None:
             # Best effort: a busy or read-only database just skips it.
@@ -227,10 +229,10 @@ class Store:
 
     # -- connections and transactions --------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
+        if self._closed:
+            raise StorageError(f"database {self.path}: the store is closed")
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            if self._closed:
-                raise StorageError(f"database {self.path}: the store is closed")
             conn = open_connection(self.path)
             self._local.conn = conn
         return conn
