@@ -9,10 +9,7 @@ failing with "database is locked".
 from __future__ import annotations
 
 import contextlib
-import dataclasses
-import hashlib
 import itertools
-import json
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -22,22 +19,26 @@ from pathlib import Path
 from typing import Any
 
 from newsterm.models import (
-    Enclosure,
     Entry,
     EntryQuery,
     EntrySummary,
     Feed,
     FeedError,
     Folder,
-    ParsedEntry,
     ParsedFeed,
     StorageError,
     StoreResult,
 )
 from newsterm.store import queries
 from newsterm.store.connection import from_db_time, open_connection, storage_error, to_db_time
+from newsterm.store.rows import (
+    PreparedEntry,
+    decode_enclosures,
+    decode_json_list,
+    summary_from_row,
+    valid_text,
+)
 from newsterm.store.schema import SCHEMA_VERSION, migrate
-from newsterm.store.text import html_to_text
 
 __all__ = ["DB_FILENAME", "SCHEMA_VERSION", "Store"]
 
@@ -81,97 +82,6 @@ def _placeholders(count: int) -> str:
 
 def _unique_ids(entry_ids: Iterable[int]) -> list[int]:
     return list(dict.fromkeys(int(entry_id) for entry_id in entry_ids))
-
-
-def _valid_text(text: str) -> str:
-    """`text` with anything UTF-8 cannot hold (lone surrogates) replaced by "?"."""
-    return text.encode("utf-8", "replace").decode("utf-8")
-
-
-def _scrubbed(entry: ParsedEntry) -> ParsedEntry:
-    """A copy of `entry` whose every string can be stored."""
-    return dataclasses.replace(
-        entry,
-        identity=_valid_text(entry.identity),
-        title=_valid_text(entry.title),
-        link=_valid_text(entry.link),
-        author=_valid_text(entry.author),
-        summary=_valid_text(entry.summary),
-        content=_valid_text(entry.content),
-        enclosures=tuple(
-            Enclosure(_valid_text(e.url), _valid_text(e.type), e.length) for e in entry.enclosures
-        ),
-        categories=tuple(_valid_text(category) for category in entry.categories),
-    )
-
-
-class _PreparedEntry:
-    """A parsed entry converted to column values, with its content hash."""
-
-    __slots__ = ("entry", "published", "updated", "enclosures", "categories", "content_hash")
-
-    def __init__(self, entry: ParsedEntry) -> None:
-        try:
-            self._prepare(entry)
-        except UnicodeEncodeError:
-            # Lone surrogates (JSON Feed's "\ud800" escapes) cannot be stored as UTF-8.
-            self._prepare(_scrubbed(entry))
-
-    def _prepare(self, entry: ParsedEntry) -> None:
-        entry.identity.encode("utf-8")
-        self.entry = entry
-        self.published = to_db_time(entry.published)
-        self.updated = to_db_time(entry.updated)
-        # Most entries have neither: skip the JSON encoder for them.
-        self.enclosures = (
-            json.dumps(
-                [{"url": e.url, "type": e.type, "length": e.length} for e in entry.enclosures],
-                ensure_ascii=False,
-            )
-            if entry.enclosures
-            else "[]"
-        )
-        self.categories = (
-            json.dumps(list(entry.categories), ensure_ascii=False) if entry.categories else "[]"
-        )
-        fingerprint = "\x00".join(
-            (
-                entry.title,
-                entry.link,
-                entry.author,
-                str(self.published),
-                str(self.updated),
-                entry.summary,
-                entry.content,
-                self.enclosures,
-                self.categories,
-            )
-        )
-        # Strict encoding doubles as the check that every field can be stored.
-        self.content_hash = hashlib.blake2b(fingerprint.encode("utf-8"), digest_size=16).hexdigest()
-
-    def fts_row(self, entry_id: int) -> tuple[int, str, str, str]:
-        body = self.entry.content or self.entry.summary
-        return (
-            entry_id,
-            self.entry.title.replace("\x00", " "),
-            self.entry.author.replace("\x00", " "),
-            html_to_text(body),
-        )
-
-
-def _summary(row: Sequence[Any]) -> EntrySummary:
-    return EntrySummary(
-        id=row[0],
-        feed_id=row[1],
-        feed_title=row[2],
-        title=row[3],
-        link=row[4],
-        author=row[5],
-        published=from_db_time(row[6]),
-        read=bool(row[7]),
-        starred=bool(row[8]),
-    )
 
 
 class Store:
@@ -480,10 +390,10 @@ class Store:
         no longer in the document stay. Within one document the first of several entries
         with the same identity wins. A feed removed meanwhile stores nothing.
         """
-        prepared: dict[str, _PreparedEntry] = {}
+        prepared: dict[str, PreparedEntry] = {}
         for entry in parsed.entries:
             if entry.identity not in prepared:
-                item = _PreparedEntry(entry)
+                item = PreparedEntry(entry)
                 prepared.setdefault(item.entry.identity, item)
         now_db = to_db_time(now)
         assert now_db is not None
@@ -588,10 +498,10 @@ class Store:
         conn: sqlite3.Connection, feed_id: int, parsed: ParsedFeed, stored: Sequence[Any]
     ) -> None:
         title, site_url, title_user = stored
-        new_title = _valid_text(parsed.title.strip())
+        new_title = valid_text(parsed.title.strip())
         if new_title and not title_user and new_title != title:
             conn.execute("UPDATE feeds SET title = ? WHERE id = ?", (new_title, feed_id))
-        new_site = _valid_text(parsed.link.strip())
+        new_site = valid_text(parsed.link.strip())
         if new_site and new_site != site_url:
             conn.execute("UPDATE feeds SET site_url = ? WHERE id = ?", (new_site, feed_id))
 
@@ -620,7 +530,7 @@ class Store:
                     f" WHERE e.id IN ({_placeholders(len(batch))})",
                     batch,
                 ):
-                    found[row[0]] = _summary(row)
+                    found[row[0]] = summary_from_row(row)
         return [found[entry_id] for entry_id in ids if entry_id in found]
 
     def list_entries(
@@ -634,7 +544,7 @@ class Store:
                 f" WHERE {where} {queries.LIST_ORDER} LIMIT ? OFFSET ?",
                 (*params, limit, offset),
             ).fetchall()
-        return [_summary(row) for row in rows]
+        return [summary_from_row(row) for row in rows]
 
     def get_entry(self, entry_id: int) -> Entry | None:
         """The whole entry, bodies included, or None."""
@@ -666,8 +576,8 @@ class Store:
             first_seen=first_seen,
             summary=row[10],
             content=row[11],
-            enclosures=_decode_enclosures(row[12]),
-            categories=tuple(str(c) for c in _decode_json_list(row[13])),
+            enclosures=decode_enclosures(row[12]),
+            categories=tuple(str(c) for c in decode_json_list(row[13])),
             read=bool(row[14]),
             starred=bool(row[15]),
         )
@@ -794,26 +704,3 @@ class Store:
         """Refresh the planner's statistics where they went stale (cheap; run now and then)."""
         with self._read() as conn:
             conn.execute("PRAGMA optimize")
-
-
-def _decode_json_list(text: str) -> list[Any]:
-    try:
-        value = json.loads(text)
-    except (TypeError, ValueError):
-        return []
-    return value if isinstance(value, list) else []
-
-
-def _decode_enclosures(text: str) -> tuple[Enclosure, ...]:
-    enclosures: list[Enclosure] = []
-    for item in _decode_json_list(text):
-        if isinstance(item, dict) and isinstance(item.get("url"), str):
-            length = item.get("length")
-            enclosures.append(
-                Enclosure(
-                    url=item["url"],
-                    type=str(item.get("type") or ""),
-                    length=length if isinstance(length, int) else None,
-                )
-            )
-    return tuple(enclosures)
