@@ -89,7 +89,7 @@ _JUNK_WORD = re.compile(
     r"advertisement|advertising|advertorial|ads|ad|adsense|adslot|adunit|adcontainer|adwrapper|dfp|"
     r"sponsor|sponsors|sponsored|outbrain|taboola|feedflare|subscribe|subscription|signup|"
     r"paywall|cookie|cookies|consent|gdpr|popup|modal|toolbar|breadcrumb|breadcrumbs|pagination|"
-    r"navigation|navbar|sidebar)$"
+    r"navigation|navbar)$"
 )
 # Class names that describe what the whole post is about (WordPress tags/categories), not the
 # widget.
@@ -165,6 +165,9 @@ _SHARE_ENDPOINTS: tuple[tuple[str, str], ...] = (
     ("xing.com", "/spi/shares"),
     ("xing.com", "/social/share"),
 )
+_SHARE_PATHS: dict[str, tuple[str, ...]] = {}
+for _host, _path in _SHARE_ENDPOINTS:
+    _SHARE_PATHS[_host] = (*_SHARE_PATHS.get(_host, ()), _path)
 # Feed proxies' tracking and ad paths (FeedBurner and its clones on publishers' own hosts).
 _FEED_PROXY_PATH = re.compile(r"^/~(?:r|ff|a|at|f)/")
 _TRACKER_HOSTS = (
@@ -261,6 +264,21 @@ _BLOCK_FOR_TEXT = tag_set(
     center
     hgroup"""
 )
+# MathML made only of these reads well as plain text ("12 859 588 608", "n", "x + 1").
+_SIMPLE_MATH = frozenset(
+    {
+        "math",
+        "semantics",
+        "mrow",
+        "mn",
+        "mi",
+        "mo",
+        "mtext",
+        "mspace",
+        "annotation",
+        "annotation-xml",
+    }
+)
 _MATH_CLASS = re.compile(r"(?:^|[-_ ])(?:math|latex|tex|mwe-math)", re.IGNORECASE)
 _WHITESPACE = re.compile(r"\s+")
 
@@ -342,6 +360,20 @@ def iter_text(element: Element, *, skip: frozenset[str] = frozenset()) -> Iterat
         stack.extend((child, False) for child in reversed(node))
 
 
+_TAG_LIKE = re.compile(r"</?[A-Za-z][^<>]*>")
+
+
+def attribute_text(value: str) -> str:
+    """Plain text of an attribute (alt, title): publishers sometimes put escaped HTML there."""
+    if _TAG_LIKE.search(value):
+        try:
+            fragment = lxml.html.fragment_fromstring(value, create_parent="div")
+            value = str(fragment.text_content())
+        except (etree.ParserError, ValueError):
+            value = _TAG_LIKE.sub(" ", value)
+    return normalize_space(safe_text(_PRIVATE_USE.sub("", value)))
+
+
 def normalize_space(text: str) -> str:
     """Collapse runs of whitespace into single spaces and trim."""
     return _WHITESPACE.sub(" ", text).strip()
@@ -356,9 +388,12 @@ def _document_base(root: Element, base_url: str) -> str:
     return base_url.strip()
 
 
+_URL_CONTROLS = re.compile("[\x00-\x1f\x7f]")
+
+
 def _join(base: str, url: str) -> str:
     """Resolve ``url`` against ``base``, dropping control characters and outer spaces first."""
-    url = "".join(ch for ch in url if ch >= " " and ch != "\x7f").strip()
+    url = _URL_CONTROLS.sub("", url).strip()
     if not url:
         return ""
     try:
@@ -405,10 +440,10 @@ def is_share_url(url: str) -> bool:
         return False
     host = (parts.hostname or "").lower()
     path = parts.path.lower() or "/"
-    for host_suffix, path_prefix in _SHARE_ENDPOINTS:
-        if (host == host_suffix or host.endswith("." + host_suffix)) and path.startswith(
-            path_prefix
-        ):
+    labels = host.split(".")
+    for start in range(len(labels) - 1):
+        prefixes = _SHARE_PATHS.get(".".join(labels[start:]))
+        if prefixes and path.startswith(prefixes):
             return True
     if _FEED_PROXY_PATH.match(parts.path):
         return True
@@ -636,10 +671,13 @@ class _Cleaner:
     def _visit_link(self, link: Element) -> list[Element]:
         href = link.get("href") or ""
         children = list(link)
-        if href and is_share_url(_join(self.base, href)):
+        if not href or href.lstrip().startswith("#"):
+            link.drop_tag()
+            return children
+        if is_share_url(_join(self.base, href)):
             self._remove_widget(link)
             return []
-        url = safe_url(self.base, href) if href and not href.strip().startswith("#") else ""
+        url = safe_url(self.base, href)
         if not url:
             link.drop_tag()
             return children
@@ -658,8 +696,8 @@ class _Cleaner:
             return
         if src.startswith("mailto:"):
             src = ""
-        alt = normalize_space(safe_text(image.get("alt") or ""))
-        title = normalize_space(safe_text(image.get("title") or ""))
+        alt = attribute_text(image.get("alt") or "")
+        title = attribute_text(image.get("title") or "")
         is_math = bool(_MATH_CLASS.search(image.get("class") or ""))
         image.attrib.clear()
         if src:
@@ -696,7 +734,7 @@ class _Cleaner:
             _remove(element)
             return
         url = _canonical_media_url(url)
-        label = normalize_space(safe_text(element.get("title") or element.get("aria-label") or ""))
+        label = attribute_text(element.get("title") or element.get("aria-label") or "")
         if not label:
             label = _file_name(url) if tag in ("video", "audio") else ""
         if not label:
@@ -712,29 +750,29 @@ class _Cleaner:
             parent.replace(element, replacement)
 
     def _replace_math(self, element: Element) -> None:
-        """MathML becomes its TeX source (alttext or annotation) as code, else its plain text."""
-        source = element.get("alttext") or ""
-        if not source:
+        """MathML becomes text: plain when it is only numbers and names, else its TeX as code."""
+        plain = all(
+            node.tag in _SIMPLE_MATH for node in element.iter() if isinstance(node.tag, str)
+        )
+        source = ""
+        if not plain:
+            source = element.get("alttext") or ""
             for annotation in element.iter("annotation"):
-                if "tex" in (annotation.get("encoding") or "").lower():
+                if not source and "tex" in (annotation.get("encoding") or "").lower():
                     source = annotation.text_content()
-                    break
+        replacement = lxml.html.Element("code" if source else "span")
         if not source:
-            source = "".join(
-                text
-                for node in element.iter()
-                if node.tag != "annotation"
-                for text in (node.text,)
-                if text
-            )
-        source = normalize_space(source)
-        replacement = lxml.html.Element("code")
-        replacement.text = source
+            for annotation in list(element.iter("annotation", "annotation-xml")):
+                _remove(annotation)
+            for space in element.iter("mspace"):
+                space.text = " "
+            source = element.text_content()
+        replacement.text = normalize_space(source)
         replacement.tail = element.tail
         parent = element.getparent()
         if parent is None:
             return
-        if source:
+        if replacement.text:
             parent.replace(element, replacement)
         else:
             _remove(element)

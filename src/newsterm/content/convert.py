@@ -71,6 +71,8 @@ _DELIMITER = {"strong": "**", "em": "*", "del": "~~"}
 # or table).
 _TOKEN = re.compile("\ue030([LCB])(\\d+)\ue031")
 _LINK_TOKEN = re.compile("\ue030L\\d+\ue031")
+# Whitespace between a link's last word and its marker; never after Markdown structure characters.
+_SPACE_BEFORE_MARKER = re.compile("(?<=[^\\s*+\\->#.)|])(\\s+)(\ue030L\\d+\ue031)")
 _BLOCK_TOKEN = re.compile("\ue030B(\\d+)\ue031")
 _LEFTOVER_PRIVATE = re.compile("[\ue000-\ue0ff]")
 
@@ -491,7 +493,7 @@ def _figures_and_details(body: Element) -> None:
 
 
 def _cell_text(cell: Element, state: _State) -> str:
-    text = normalize_space("".join(iter_text(cell)))
+    text = normalize_space(_marker_to_last_word("".join(iter_text(cell))))
     # Inside a table a pipe ends the cell even within a code span, so it is escaped there too.
     return _TOKEN.sub(
         lambda match: (
@@ -529,29 +531,61 @@ def _is_layout_table(table: Element, rows: list[Element]) -> bool:
     return False
 
 
+def _span(cell: Element, name: str) -> int:
+    value = cell.get(name) or "1"
+    return max(1, min(int(value) if value.isdigit() else 1, 50))
+
+
+def _table_grid(rows: list[Element], state: _State) -> list[list[str]]:
+    """The cells on a rectangular grid: colspan widens a cell, rowspan carries it down."""
+    grid: list[list[str]] = []
+    carried: dict[int, int] = {}  # column -> rows still covered by a rowspan from above
+    for row in rows:
+        cells: list[str] = []
+        for cell in [*(child for child in row if child.tag in ("td", "th")), None]:
+            # Columns covered from above come first; after the last cell, those still covered.
+            while carried.get(len(cells), 0) > 0 or (
+                cell is None and any(count > 0 for at, count in carried.items() if at >= len(cells))
+            ):
+                if carried.get(len(cells), 0) > 0:
+                    carried[len(cells)] -= 1
+                cells.append("")
+            if cell is None:
+                break
+            column = len(cells)
+            width = _span(cell, "colspan")
+            height = _span(cell, "rowspan")
+            cells.append(_cell_text(cell, state))
+            cells.extend([""] * (width - 1))
+            if height > 1:
+                for offset in range(width):
+                    carried[column + offset] = height - 1
+        if any(cells):
+            grid.append(cells)
+    return grid
+
+
 def _tables(body: Element, state: _State) -> None:
     # Innermost first: a table holding a (converted) table is a layout table and is unwrapped.
     for table in reversed(list(body.iter("table"))):
         rows = _own_rows(table)
-        caption = next((child for child in table if child.tag == "caption"), None)
+        caption_element = next((child for child in table if child.tag == "caption"), None)
         if _is_layout_table(table, rows):
             _unwrap_table(table)
             continue
-        grid: list[list[str]] = []
-        for row in rows:
-            cells: list[str] = []
-            for cell in row:
-                if cell.tag not in ("td", "th"):
-                    continue
-                cells.append(_cell_text(cell, state))
-                span = cell.get("colspan") or "1"
-                cells.extend([""] * (min(int(span) if span.isdigit() else 1, 50) - 1))
-            if any(cells):
-                grid.append(cells)
+        grid = _table_grid(rows, state)
         if not grid:
             table.drop_tree()
             continue
         columns = max(len(row) for row in grid)
+        titles: list[str] = []
+        if caption_element is not None:
+            titles.append(_cell_text(caption_element, state))
+        # A first row that is one cell across the table is a title, not the column headers.
+        while (
+            len(grid) > 1 and columns > 1 and sum(1 for cell in grid[0] if cell) == 1 and grid[0][0]
+        ):
+            titles.append(grid.pop(0)[0])
         lines = []
         for index, row in enumerate(grid):
             row = row + [""] * (columns - len(row))
@@ -565,10 +599,11 @@ def _tables(body: Element, state: _State) -> None:
         if parent is None:
             continue
         parent.replace(table, replacement)
-        if caption is not None and normalize_space(caption.text_content()):
-            caption.tail = None
-            replacement.addprevious(caption)
-            _emphasised_paragraph(caption, "em")
+        for title in filter(None, titles):
+            paragraph = lxml.html.Element("p")
+            opening, closing = _EMPHASIS_MARKERS["em"]
+            paragraph.text = opening + title + closing
+            replacement.addprevious(paragraph)
 
 
 def _unwrap_table(table: Element) -> None:
@@ -691,6 +726,7 @@ def _run_html2text(html: str) -> str:
 # --- Markdown post-processing
 # -------------------------------------------------------------------------------
 def _finish(markdown: str, state: _State) -> str:
+    markdown = _marker_to_last_word(markdown)
     markdown = _substitute_blocks(markdown, state)
     markdown = _TOKEN.sub(lambda match: _inline_token(match, state), markdown)
     markdown = _resolve_emphasis(markdown)
@@ -699,6 +735,13 @@ def _finish(markdown: str, state: _State) -> str:
     markdown = _TRAILING_SPACE_LINE.sub("", markdown)
     markdown = _MANY_BLANK_LINES.sub("\n\n", markdown)
     return safe_text(markdown.strip("\n")) + "\n" if markdown.strip() else ""
+
+
+def _marker_to_last_word(text: str) -> str:
+    """A link whose text ends in a space or a line break keeps its number on its last word."""
+    if "\ue030L" not in text:
+        return text
+    return _SPACE_BEFORE_MARKER.sub(lambda match: match.group(2) + match.group(1), text)
 
 
 def _inline_token(match: re.Match[str], state: _State) -> str:

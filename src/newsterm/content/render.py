@@ -6,15 +6,18 @@ import io
 import os
 from typing import ClassVar
 
+from rich import box
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.constrain import Constrain
-from rich.markdown import Heading, Markdown, MarkdownElement
+from rich.markdown import CodeBlock, Heading, Markdown, MarkdownElement, TableElement
+from rich.padding import Padding
+from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
 from newsterm.content._safe import safe_text
-from newsterm.content.model import Article
+from newsterm.content.model import Article, Link
 
 CODE_THEME = "monokai"
 # Rules under headings keep them recognisable in plain text, where bold and colour are gone.
@@ -33,13 +36,98 @@ class _Heading(Heading):
             yield _underline(text.plain, rule, options.max_width, self.style_name)
 
 
+class _CodeBlock(CodeBlock):
+    """A code block: highlighted text in a padded box.
+
+    Rich's ``Syntax`` lays out every line itself and is slow; highlighting to a ``Text`` and
+    letting it wrap gives the same picture faster, and without colours (piped output) the
+    highlighting is skipped altogether.
+    """
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        code = str(self.text).rstrip()
+        if console.no_color or console.color_system is None:
+            yield Padding(Text(code, style=self.style_name), (1, 1))
+            return
+        syntax = Syntax(code, self.lexer_name, theme=self.theme)
+        highlighted = syntax.highlight(code)
+        highlighted.rstrip()
+        background = Syntax.get_theme(self.theme).get_background_style()
+        yield Padding(highlighted, (1, 1), style=background, expand=True)
+
+
+class _Table(TableElement):
+    """Rich's Markdown table, but long words fold instead of ending in an ellipsis."""
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        table = Table(
+            box=box.SIMPLE,
+            pad_edge=False,
+            style="markdown.table.border",
+            show_edge=True,
+            collapse_padding=True,
+        )
+        if self.header is not None and self.header.row is not None:
+            for column in self.header.row.cells:
+                heading = column.content.copy()
+                heading.stylize("markdown.table.header")
+                table.add_column(heading, overflow="fold")
+        if self.body is not None:
+            for row in self.body.rows:
+                table.add_row(*[element.content for element in row.cells])
+        yield table
+
+
 class _ReaderMarkdown(Markdown):
-    """Rich's Markdown with the reader's headings."""
+    """Rich's Markdown with the reader's headings and code blocks."""
 
     elements: ClassVar[dict[str, type[MarkdownElement]]] = {
         **Markdown.elements,
         "heading_open": _Heading,
+        "fence": _CodeBlock,
+        "code_block": _CodeBlock,
+        "table_open": _Table,
     }
+
+
+class _LinkList:
+    """``[N] url`` lines, long URLs folded under the URL column (a Table costs ~1 ms a row)."""
+
+    def __init__(self, links: tuple[Link, ...]) -> None:
+        self.links = links
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        number_width = len(str(len(self.links) and max(link.number for link in self.links))) + 2
+        url_width = max(1, options.max_width - number_width - 1)
+        text = Text(no_wrap=True, overflow="fold")
+        for index, link in enumerate(self.links):
+            if index:
+                text.append("\n")
+            text.append(f"[{link.number}]".rjust(number_width) + " ", style="bold")
+            for chunk_index, chunk in enumerate(_fold(safe_text(link.url), url_width)):
+                if chunk_index:
+                    text.append("\n" + " " * (number_width + 1))
+                text.append(chunk, style="underline")
+        yield text
+
+
+def _fold(text: str, width: int) -> list[str]:
+    """Cut ``text`` into pieces of at most ``width`` cells."""
+    if text.isascii() and len(text) <= width:
+        return [text]
+    chunks: list[str] = []
+    current: list[str] = []
+    used = 0
+    for char in text:
+        size = cell_len(char)
+        if used + size > width and current:
+            chunks.append("".join(current))
+            current, used = [], 0
+        current.append(char)
+        used += size
+    if current:
+        chunks.append("".join(current))
+    return chunks
 
 
 class _WithoutLeadingBlankLines:
@@ -76,12 +164,7 @@ def render_article(article: Article, *, width: int) -> RenderableType:
         parts.extend(
             [Text(""), Text("Links", style="bold"), _underline("Links", "─", width, "bold")]
         )
-        table = Table.grid(padding=(0, 1))
-        table.add_column(justify="right", no_wrap=True, style="bold")
-        table.add_column(overflow="fold")
-        for link in article.links:
-            table.add_row(f"[{link.number}]", Text(safe_text(link.url), style="underline"))
-        parts.append(table)
+        parts.append(_LinkList(article.links))
     return Constrain(Group(*parts), width=max(1, width))
 
 
