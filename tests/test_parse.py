@@ -443,6 +443,7 @@ def test_unexpected_errors_become_not_a_feed(monkeypatch: pytest.MonkeyPatch) ->
         raise RecursionError("too deep")
 
     monkeypatch.setattr(parse_module, "parse_xml", explode)
+    monkeypatch.setattr(parse_module, "parse_fast", explode)
     with pytest.raises(NotAFeedError, match=r"could not parse \(RecursionError\)"):
         parse(rss(""))
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from newsterm.models import NotAFeedError, ParsedFeed
 from newsterm.parse.common import entry_identity
+from newsterm.parse.fast_xml import parse_fast
 from newsterm.parse.json_feed import parse_json
 from newsterm.parse.sniff import GZIP_MAGIC, HEAD_BYTES, DocumentKind, gunzip, head_text, sniff
 from newsterm.parse.xml_feed import parse_xml
@@ -63,4 +64,9 @@ def _parse(data: bytes, url: str, content_type: str, now: datetime) -> ParsedFee
     if kind == "html" and not _FEED_ELEMENT.search(data):
         # Spares feedparser a whole web page (a user pasting a site's address).
         raise NotAFeedError("not a feed: this is a web page (HTML)")
+    if kind == "xml":
+        # Well-formed UTF-8 RSS 2.0 / Atom 1.0 (most feeds): lxml, 10-20x faster, same result.
+        fast = parse_fast(data, url, content_type, now)
+        if fast is not None:
+            return fast
     return parse_xml(data, url, content_type, kind, now)
