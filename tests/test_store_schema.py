@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from newsterm.models import EntryQuery, StorageError
-from newsterm.store import DB_FILENAME, SCHEMA_VERSION, Store
+from newsterm.store import DB_FILENAME, SCHEMA_VERSION, Store, queries
 from newsterm.store.schema import MIGRATIONS
 from tests.store_helpers import NOW, entry, feed_doc
 
@@ -84,6 +84,9 @@ def test_version_1_database_is_migrated_keeping_data(tmp_path: Path) -> None:
         assert store.query_plan("SELECT id FROM feeds WHERE next_check <= 5") == [
             "SEARCH feeds USING COVERING INDEX feeds_next_check (next_check<?)"
         ]
+        # ...and its covering list indexes replaced version 1's.
+        unread_plan = store.query_plan(*queries.entry_ids_sql(EntryQuery(unread_only=True)))
+        assert unread_plan == ["SCAN e USING COVERING INDEX entries_unread_date"]
     assert raw_user_version(path) == SCHEMA_VERSION
 
 
