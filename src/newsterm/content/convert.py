@@ -287,15 +287,16 @@ def _drop_title_heading(body: Element, title: str) -> None:
 
 
 def _image_label(image: Element) -> str:
+    """Alt text, else title, else the file name (not in table cells, where columns are narrow)."""
     label = image.get("alt") or image.get("title") or ""
-    if not label:
+    if not label and not _has_ancestor(image, ("td", "th")):
         src = image.get("src") or ""
         name = src.split("?", 1)[0].split("#", 1)[0].rstrip("/").rsplit("/", 1)[-1]
         label = normalize_space(safe_text(unquote(name)))
-    label = normalize_space(label) or "image"
+    label = normalize_space(label)
     if len(label) > _IMAGE_LABEL_LIMIT:
         label = label[: _IMAGE_LABEL_LIMIT - 1].rstrip() + "…"
-    return label
+    return f"[image: {label}]" if label else "[image]"
 
 
 def _images(body: Element) -> None:
@@ -308,7 +309,7 @@ def _images(body: Element) -> None:
             if parent is not None:
                 parent.replace(image, code)
             continue
-        label = f"[image: {_image_label(image)}]"
+        label = _image_label(image)
         src = image.get("src")
         if src and not _has_ancestor(image, ("a",)):
             link = lxml.html.Element("a")
@@ -510,13 +511,11 @@ def _own_rows(table: Element) -> list[Element]:
 
 
 def _is_layout_table(table: Element, rows: list[Element]) -> bool:
-    if (table.get("role") or "").lower() in ("presentation", "none"):
+    """Tables used to position things rather than to hold data (Readability's rules, simplified)."""
+    if (table.get("role") or "").lower() in ("presentation", "none") or not rows:
         return True
-    if not rows:
-        return True
-    widths = [len([cell for cell in row if cell.tag in ("td", "th")]) for row in rows]
-    if max(widths, default=0) <= 1:
-        return True
+    widths = [sum(1 for cell in row if cell.tag in ("td", "th")) for row in rows]
+    columns = max(widths, default=0)
     for row in rows:
         for cell in row:
             if cell.tag not in ("td", "th"):
@@ -528,7 +527,14 @@ def _is_layout_table(table: Element, rows: list[Element]) -> bool:
                     return True
             if len(cell.text_content()) > _LAYOUT_CELL_LIMIT:
                 return True
-    return False
+    if len(rows) == 1 or columns <= 1:
+        return True
+    has_headers = any(cell.tag == "th" for row in rows for cell in row) or any(
+        child.tag in ("caption", "thead", "tfoot") for child in table
+    )
+    if has_headers or len(rows) >= 10 or columns > 4:
+        return False
+    return len(rows) * columns <= 10
 
 
 def _span(cell: Element, name: str) -> int:
