@@ -138,6 +138,7 @@ _SUPERSCRIPT = str.maketrans("0123456789+-=()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺�
 _SUBSCRIPT = str.maketrans("0123456789+-=()", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎")
 _SCRIPT_TEXT = re.compile(r"^[0-9+\-=()]{1,8}$")
 _IMAGE_LABEL_LIMIT = 120
+_FILE_NAME_LIMIT = 40
 _LINK_TEXT_LIMIT = 300
 _LAYOUT_CELL_LIMIT = 600
 
@@ -194,6 +195,7 @@ def article_from_html(html: str, *, title: str = "", base_url: str = "") -> Arti
 
 def _convert(body: Element, *, title: str) -> tuple[str, tuple[Link, ...]]:
     state = _State()
+    _repair_lists(body)
     _bound_nesting(body)
     _drop_title_heading(body, title)
     _images(body)
@@ -277,6 +279,28 @@ def _bound_nesting(body: Element) -> None:
         element.tag = "div"
 
 
+def _repair_lists(body: Element) -> None:
+    """Lists directly inside lists belong to the previous item; items outside lists are blocks.
+
+    html2text would indent such a list by four spaces at the top level, which Markdown reads as a
+    code block.
+    """
+    for element in list(body.iter("ul", "ol", "li")):
+        parent = element.getparent()
+        if parent is None:
+            continue
+        if element.tag == "li":
+            if not _has_ancestor(element, ("ul", "ol")):
+                element.tag = "div"
+            continue
+        if parent.tag in ("ul", "ol"):
+            previous = element.getprevious()
+            if previous is not None and previous.tag == "li":
+                previous.append(element)
+            else:
+                element.drop_tag()
+
+
 def _drop_title_heading(body: Element, title: str) -> None:
     if not title:
         return
@@ -293,6 +317,8 @@ def _image_label(image: Element) -> str:
         src = image.get("src") or ""
         name = src.split("?", 1)[0].split("#", 1)[0].rstrip("/").rsplit("/", 1)[-1]
         label = normalize_space(safe_text(unquote(name)))
+        if len(label) > _FILE_NAME_LIMIT:
+            label = label[: _FILE_NAME_LIMIT - 1] + "…"
     label = normalize_space(label)
     if len(label) > _IMAGE_LABEL_LIMIT:
         label = label[: _IMAGE_LABEL_LIMIT - 1].rstrip() + "…"

@@ -12,6 +12,7 @@ from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderR
 from rich.constrain import Constrain
 from rich.markdown import CodeBlock, Heading, Markdown, MarkdownElement, TableElement
 from rich.padding import Padding
+from rich.segment import Segment
 from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
@@ -131,18 +132,25 @@ def _fold(text: str, width: int) -> list[str]:
 
 
 class _WithoutLeadingBlankLines:
-    """Rich's Markdown starts with an empty line when the document opens with a list: drop it."""
+    """Rich's Markdown starts with empty lines when a document opens with a list or a table."""
 
     def __init__(self, renderable: RenderableType) -> None:
         self.renderable = renderable
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        pending: list[Segment] = []
         started = False
         for segment in console.render(self.renderable, options):
-            if not started and segment.text == "\n" and not segment.control:
-                continue
-            started = True
-            yield segment
+            if started:
+                yield segment
+            elif segment.text == "\n" and not segment.control:
+                pending.clear()
+            elif segment.control or segment.text.strip():
+                started = True
+                yield from pending
+                yield segment
+            else:
+                pending.append(segment)
 
 
 def _underline(text: str, rule: str, max_width: int, style: str) -> Text:
