@@ -8,18 +8,50 @@ pane, and :func:`render_to_text` is the same rendering as a string (``newsterm r
 
 from __future__ import annotations
 
-from newsterm.content._safe import safe_text
-from newsterm.content.cache import (
-    LARGE_BODY_CHARS,
-    ArticleCache,
-    article_from_html_async,
-    content_version,
-)
-from newsterm.content.clean import clean_html
-from newsterm.content.convert import article_from_html, html_to_markdown
-from newsterm.content.model import Article, Link
-from newsterm.content.render import render_article, render_to_text
-from newsterm.content.seed import parse_seed_document
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from newsterm.content._safe import safe_text
+    from newsterm.content.cache import (
+        LARGE_BODY_CHARS,
+        ArticleCache,
+        article_from_html_async,
+        content_version,
+    )
+    from newsterm.content.clean import clean_html
+    from newsterm.content.convert import article_from_html, html_to_markdown
+    from newsterm.content.model import Article, Link
+    from newsterm.content.render import render_article, render_to_text
+    from newsterm.content.seed import parse_seed_document
+
+# Exports load on first use (PEP 562): `safe_text` is needed on every CLI path, the HTML
+# pipeline (lxml, html2text, Rich Markdown) only when an article is shown.
+_EXPORTS = {
+    "safe_text": "newsterm.content._safe",
+    "LARGE_BODY_CHARS": "newsterm.content.cache",
+    "ArticleCache": "newsterm.content.cache",
+    "article_from_html_async": "newsterm.content.cache",
+    "content_version": "newsterm.content.cache",
+    "clean_html": "newsterm.content.clean",
+    "article_from_html": "newsterm.content.convert",
+    "html_to_markdown": "newsterm.content.convert",
+    "Article": "newsterm.content.model",
+    "Link": "newsterm.content.model",
+    "render_article": "newsterm.content.render",
+    "render_to_text": "newsterm.content.render",
+    "parse_seed_document": "newsterm.content.seed",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "LARGE_BODY_CHARS",
