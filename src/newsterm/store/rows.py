@@ -91,6 +91,7 @@ class PreparedEntry:
 
 
 def summary_from_row(row: Sequence[Any]) -> EntrySummary:
+    """An EntrySummary from a row selected with the Store's summary columns."""
     return EntrySummary(
         id=row[0],
         feed_id=row[1],
