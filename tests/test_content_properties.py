@@ -117,7 +117,7 @@ def _element(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
 
 
 _plain_text = st.text(
-    alphabet=st.characters(blacklist_characters="<>", blacklist_categories=("Cs",)), max_size=30
+    alphabet=st.characters(exclude_characters="<>", exclude_categories=["Cs"]), max_size=30
 )
 _text_piece = st.one_of(_plain_text, st.sampled_from(HOSTILE_WORDS))
 hostile_html = st.recursive(
