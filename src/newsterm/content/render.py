@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+from functools import lru_cache
 from typing import ClassVar
 
 from rich import box
@@ -138,24 +139,29 @@ class _WithoutLeadingBlankLines:
         self.renderable = renderable
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        segments = iter(console.render(self.renderable, options))
         pending: list[Segment] = []
-        started = False
-        for segment in console.render(self.renderable, options):
-            if started:
-                yield segment
-            elif segment.text == "\n" and not segment.control:
+        for segment in segments:
+            if segment.text == "\n" and not segment.control:
                 pending.clear()
             elif segment.control or segment.text.strip():
-                started = True
                 yield from pending
                 yield segment
+                break
             else:
                 pending.append(segment)
+        yield from segments
 
 
 def _underline(text: str, rule: str, max_width: int, style: str) -> Text:
     longest = max((cell_len(line) for line in text.split("\n")), default=0)
     return Text(rule * max(1, min(longest, max_width)), style=style)
+
+
+@lru_cache(maxsize=16)
+def _parsed(markdown: str) -> _ReaderMarkdown:
+    """Parsing is a sixth of the rendering time: a pane re-rendered on resize reuses it."""
+    return _ReaderMarkdown(markdown, code_theme=CODE_THEME, hyperlinks=False)
 
 
 def render_article(article: Article, *, width: int) -> RenderableType:
@@ -166,8 +172,7 @@ def render_article(article: Article, *, width: int) -> RenderableType:
         heading = Text(title, style="bold")
         parts.extend([heading, _underline(title, _UNDERLINES["title"], width, "bold"), Text("")])
     if article.markdown.strip():
-        markdown = _ReaderMarkdown(article.markdown, code_theme=CODE_THEME, hyperlinks=False)
-        parts.append(_WithoutLeadingBlankLines(markdown))
+        parts.append(_WithoutLeadingBlankLines(_parsed(article.markdown)))
     if article.links:
         parts.extend(
             [Text(""), Text("Links", style="bold"), _underline("Links", "─", width, "bold")]
