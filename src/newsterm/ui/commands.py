@@ -6,8 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
 from textual.fuzzy import Matcher
 
 
@@ -28,15 +28,15 @@ class CommandSource(Protocol):
     def palette_commands(self) -> list[PaletteCommand]: ...
 
 
-def _highlighted(matcher: Matcher, title: str) -> Text:
-    """The title with the matched characters styled, built without parsing markup."""
-    text = Text(title, no_wrap=True)
+def _highlighted(matcher: Matcher, title: str) -> Content:
+    """The title with the matched characters styled, built without parsing markup
+    (`Matcher.highlight` parses its candidate as markup, and feed titles are untrusted)."""
+    content = Content(title)
     _score, offsets = matcher.fuzzy_search.match(matcher.query, title)
-    style = matcher.match_style.rich_style
     for offset in offsets:
         if not title[offset].isspace():
-            text.stylize(style, offset, offset + 1)
-    return text
+            content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content
 
 
 class NewstermProvider(Provider):
@@ -44,17 +44,17 @@ class NewstermProvider(Provider):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self._commands: list[PaletteCommand] = []
+        self._palette_commands: list[PaletteCommand] = []
 
     async def startup(self) -> None:
         screen = self.screen
         source = getattr(screen, "palette_commands", None)
-        self._commands = source() if callable(source) else []
+        self._palette_commands = source() if callable(source) else []
 
     async def discover(self) -> Hits:
-        for command in self._commands:
+        for command in self._palette_commands:
             yield DiscoveryHit(
-                Text(command.title, no_wrap=True),
+                Content(command.title),
                 command.callback,
                 text=command.title,
                 help=command.help or None,
@@ -62,7 +62,7 @@ class NewstermProvider(Provider):
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for command in self._commands:
+        for command in self._palette_commands:
             score = matcher.match(command.title)
             if score > 0:
                 yield Hit(

@@ -149,6 +149,8 @@ class HelpScreen(ModalScreen[None]):
             dialog.border_title = "newsterm keys"
             dialog.border_subtitle = "Esc to close"
             with VerticalScroll(id="help-scroll"):
+                for tip in TIPS:
+                    yield Label(tip, classes="hint", markup=False)
                 with ItemGrid(min_column_width=38, id="help-grid"):
                     for group in self.groups:
                         title = f"{group.title} (here)" if group.focused else group.title
@@ -157,8 +159,6 @@ class HelpScreen(ModalScreen[None]):
                         ):
                             yield Label(title, classes="help-title", markup=False)
                             yield Static(_group_table(group), markup=False)
-                for tip in TIPS:
-                    yield Label(tip, classes="hint", markup=False)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -8,9 +8,11 @@ list, a refresh, marking thousands read) runs in a thread worker that posts a me
 from __future__ import annotations
 
 import asyncio
+import functools
+from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from rich.text import Text
 from textual import on, work
@@ -61,6 +63,30 @@ DATA_POLL_SECONDS = 3.0
 RELOAD_SECONDS = 1.0
 """During a refresh, counts and the list reload at most this often."""
 DUE_CHECK_SECONDS = 60.0
+
+
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def reports_errors(what: str) -> Callable[[_Method], _Method]:
+    """Make a handler that touches the store show a failure in the status line.
+
+    A database locked by another process for too long, or a disk error, must cost the
+    one action, not the app (an exception in a handler would end it with a traceback).
+    """
+
+    def decorate(method: _Method) -> _Method:
+        @functools.wraps(method)
+        def wrapper(self: MainScreen, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return method(self, *args, **kwargs)
+            except Exception as error:
+                self.status.show_message(f"{what} failed: {error}", error=True)
+                return None
+
+        return cast(_Method, wrapper)
+
+    return decorate
 
 
 class MainScreen(Screen[None], inherit_bindings=False):
@@ -292,6 +318,7 @@ class MainScreen(Screen[None], inherit_bindings=False):
 
         self.app.push_screen(LinksScreen(event.links), picked)
 
+    @reports_errors("Opening the article")
     def open_entry(self, entry_id: int, *, focus_reader: bool) -> None:
         """Show an entry in the reader, marking it read when the settings say so."""
         store = self.napp.store
@@ -332,6 +359,7 @@ class MainScreen(Screen[None], inherit_bindings=False):
         return self.feed_list.current_feed
 
     # -- marking ------------------------------------------------------------------------
+    @reports_errors("Marking")
     def action_toggle_read(self) -> None:
         entry_id = self.current_entry_id()
         summary = self.article_list.summary(entry_id) if entry_id is not None else None
@@ -345,6 +373,7 @@ class MainScreen(Screen[None], inherit_bindings=False):
         self._refresh_reader_header(summary.id)
         self.status.show_message("Marked read." if read else "Marked unread.")
 
+    @reports_errors("Starring")
     def action_toggle_star(self) -> None:
         entry_id = self.current_entry_id()
         summary = self.article_list.summary(entry_id) if entry_id is not None else None
@@ -401,6 +430,7 @@ class MainScreen(Screen[None], inherit_bindings=False):
         self._reload_now()
 
     # -- next unread --------------------------------------------------------------------
+    @reports_errors("Finding the next unread article")
     def action_next_unread(self, direction: int) -> None:
         found = self._unread_in_list(direction)
         if found is not None:
@@ -454,6 +484,7 @@ class MainScreen(Screen[None], inherit_bindings=False):
                 return
         self.status.show_message("No more unread articles.")
 
+    @reports_errors("Finding the next unread article")
     def _open_first_unread(self, articles: ArticleList, direction: int) -> None:
         """After switching feeds for n/N: open its first (or, going back, last) unread."""
         ids = articles.entry_ids
@@ -471,6 +502,7 @@ class MainScreen(Screen[None], inherit_bindings=False):
             self.open_entry(found, focus_reader=False)
 
     # -- refresh ------------------------------------------------------------------------
+    @reports_errors("Checking for due feeds")
     def refresh_due(self) -> None:
         """Refresh the feeds whose next check has come (quietly skipped if one runs)."""
         app = self.napp
@@ -544,6 +576,7 @@ class MainScreen(Screen[None], inherit_bindings=False):
         self.status.end_progress(summary, error=bool(failed))
         self._reload_now()
 
+    @reports_errors("Refresh")
     def action_refresh_feed(self) -> None:
         if self.refresh_total:
             self.status.show_message("A refresh is running; it will finish first.")
@@ -565,9 +598,11 @@ class MainScreen(Screen[None], inherit_bindings=False):
         else:
             self.start_refresh([feed], feed.display_title)
 
+    @reports_errors("Refresh")
     def action_refresh_all(self) -> None:
         self.start_refresh(self.napp.store.list_feeds(), "all feeds")
 
+    @reports_errors("Checking for changes")
     def _poll_data_version(self) -> None:
         version = self.napp.store.data_version()
         if version != self._data_version:
@@ -617,6 +652,7 @@ class MainScreen(Screen[None], inherit_bindings=False):
         summary = self.article_list.summary(entry_id)
         return summary.link if summary is not None and summary.link else None
 
+    @reports_errors("Opening the link")
     def action_open_in_browser(self) -> None:
         link = self._current_link()
         if link is None:
@@ -645,6 +681,7 @@ class MainScreen(Screen[None], inherit_bindings=False):
             return
         self.status.show_message(f"Opened {plan.url}")
 
+    @reports_errors("Copying the link")
     def action_copy_link(self) -> None:
         link = self._current_link()
         if link is None:
@@ -678,6 +715,7 @@ class MainScreen(Screen[None], inherit_bindings=False):
 
         self.app.push_screen(AddFeedScreen(app.store, app.settings, folders), added)
 
+    @reports_errors("Deleting the feed")
     def action_delete_feed(self) -> None:
         feed = self.current_feed()
         if feed is None:
@@ -696,6 +734,7 @@ class MainScreen(Screen[None], inherit_bindings=False):
             ConfirmScreen(question, yes_label="Delete", title="Delete feed"), answered
         )
 
+    @reports_errors("Deleting the feed")
     def _delete(self, feed: Feed) -> None:
         store = self.napp.store
         store.remove_feed(feed.id)
@@ -713,6 +752,7 @@ class MainScreen(Screen[None], inherit_bindings=False):
         if not self.feed_list.feeds:
             self._welcome()
 
+    @reports_errors("Showing the feed's status")
     def action_show_error(self) -> None:
         feed = self.current_feed()
         if feed is None:
@@ -777,7 +817,6 @@ class MainScreen(Screen[None], inherit_bindings=False):
                 PaletteCommand(
                     f"feed: go to {one_line(feed.display_title)}",
                     partial(self._go_to, f"feed:{feed.id}"),
-                    "Show this feed's articles",
                 )
             )
         nodes: list[DOMNode] = [self, self.feed_list, self.article_list, self.reader, self.app]

@@ -13,22 +13,25 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 
-def _welcome_text() -> Table:
+def _rows(rows: list[tuple[str, str]]) -> Table:
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
-    table.add_row(Text("a"), Text("Add a feed: paste the address of a feed or of a site."))
-    table.add_row(Text(""), Text(""))
-    table.add_row(Text("From a shell:", style="italic"), Text(""))
-    table.add_row(
-        Text("newsterm import FILE.opml"), Text("Import subscriptions from another reader.")
-    )
-    table.add_row(Text("newsterm --demo"), Text("Try the shipped demo feeds, offline."))
-    table.add_row(Text("newsterm --help"), Text("Every command (add, refresh, search, export…)."))
-    table.add_row(Text(""), Text(""))
-    table.add_row(Text("?"), Text("Keys and help."))
-    table.add_row(Text("q"), Text("Quit."))
+    for key, what in rows:
+        table.add_row(Text(key), Text(what))
     return table
+
+
+IN_THE_APP = [
+    ("a", "Add a feed: paste the address of a feed or of a site."),
+    ("?", "Keys and help."),
+    ("q", "Quit."),
+]
+FROM_A_SHELL = [
+    ("newsterm import FILE.opml", "Import subscriptions from another reader."),
+    ("newsterm --demo", "Try the shipped demo feeds, offline."),
+    ("newsterm --help", "Every command (add, refresh, search, export…)."),
+]
 
 
 class WelcomeScreen(Screen[str]):
@@ -42,7 +45,9 @@ class WelcomeScreen(Screen[str]):
         with Center(), Vertical(id="welcome"):
             yield Static(Text("Welcome to newsterm", style="bold"), id="welcome-title")
             yield Static(Text("You have no feeds yet. To get started:"), id="welcome-lead")
-            yield Static(_welcome_text(), id="welcome-body")
+            yield Static(_rows(IN_THE_APP), id="welcome-keys")
+            yield Static(Text("From a shell:", style="italic"), classes="welcome-section")
+            yield Static(_rows(FROM_A_SHELL), id="welcome-shell")
 
     def action_add_feed(self) -> None:
         self.dismiss("add")

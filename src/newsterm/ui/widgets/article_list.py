@@ -172,6 +172,8 @@ class ArticleList(ScrollView, can_focus=True, inherit_bindings=False):
         self._after_load: Callable[[ArticleList], None] | None = None
         self._summaries: LRUCache[int, EntrySummary] = LRUCache(4096)
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(512)
+        self._cached_base_style: Style | None = None
+        self._row_styles: dict[str, Style] = {}
 
     # -- public API ---------------------------------------------------------------------
     @property
@@ -267,6 +269,16 @@ class ArticleList(ScrollView, can_focus=True, inherit_bindings=False):
     def _request_ids(self, keep_id: int | None) -> None:
         assert self.target is not None
         self._generation += 1
+        if self.target.feed_id is not None and not self.target.query.search:
+            # One feed's ids come from one indexed query in about a millisecond: listing
+            # them at once makes switching feeds paint in the same frame.
+            try:
+                ids = self.store.entry_ids(self.target.query)
+            except Exception:  # the worker below retries and reports the failure
+                pass
+            else:
+                self.on_article_list__ids_ready(self._IdsReady(self._generation, ids, keep_id))
+                return
         self._load_ids(self.target, self._generation, keep_id)
 
     @work(
@@ -328,7 +340,7 @@ class ArticleList(ScrollView, can_focus=True, inherit_bindings=False):
     def render_line(self, y: int) -> Strip:
         row = y + int(self.scroll_y)
         width = self.scrollable_content_region.width
-        base = self.rich_style
+        base = self._base_style()
         if row >= len(self._ids):
             if row == 1 and not self._ids:
                 return self._empty_line(width, base)
@@ -336,7 +348,11 @@ class ArticleList(ScrollView, can_focus=True, inherit_bindings=False):
         entry_id = self._ids[row]
         summary = self._summaries.get(entry_id)
         if summary is None:
-            self._fetch_window(row)
+            try:
+                self._fetch_window(row)
+            except Exception:  # the database is busy or failing: draw it again soon
+                self.set_timer(1.0, self.refresh)
+                return Strip.blank(width, base)
             summary = self._summaries.get(entry_id, _MISSING)
         is_cursor = row == self.cursor
         show_feed = self.target is not None and self.target.show_feed
@@ -348,11 +364,31 @@ class ArticleList(ScrollView, can_focus=True, inherit_bindings=False):
             self._strips[key] = strip
         return strip
 
+    def _base_style(self) -> Style:
+        """The widget's own style, computed once per style change (it walks the DOM)."""
+        if self._cached_base_style is None:
+            self._cached_base_style = self.rich_style
+        return self._cached_base_style
+
+    def _component(self, name: str) -> Style:
+        """A component class's style, cached until the styles change (Textual's lookup
+        costs more than drawing the row itself)."""
+        style = self._row_styles.get(name)
+        if style is None:
+            style = self._row_styles[name] = self.get_component_rich_style(name)
+        return style
+
+    def notify_style_update(self) -> None:
+        self._cached_base_style = None
+        self._row_styles.clear()
+        self._strips.clear()
+        super().notify_style_update()
+
     def _empty_line(self, width: int, base: Style) -> Strip:
         message = "Loading…" if not self._loaded else "No articles here."
         if self._loaded and self.target is not None and self.target.query.search:
             message = "No matches."
-        style = base + self.get_component_rich_style("article-list--empty")
+        style = base + self._component("article-list--empty")
         text = Text(f"  {message}", style=style, end="")
         return Strip(list(text.render(self.app.console)), text.cell_len).adjust_cell_length(
             width, base
@@ -368,7 +404,7 @@ class ArticleList(ScrollView, can_focus=True, inherit_bindings=False):
         base: Style,
     ) -> Strip:
         """One row: unread mark, star, title, feed (in mixed lists), date."""
-        style = self.get_component_rich_style
+        style = self._component
         row_style = base
         cursor_class = "article-list--cursor" if self.has_focus else "article-list--cursor-blurred"
         if is_cursor:

@@ -6,14 +6,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import ClassVar
 
-from rich.console import Console, ConsoleOptions, RenderResult
-from rich.measure import Measurement
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.events import Resize
 from textual.message import Message
 from textual.widgets import OptionList
-from textual.widgets.option_list import Option
+from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from newsterm.models import Feed, View
 from newsterm.ui.formatting import one_line
@@ -22,23 +22,17 @@ from newsterm.ui.selection import VIEW_LABELS, ListTarget
 _VIEW_ICONS: dict[View, str] = {View.ALL: "◆", View.UNREAD: "●", View.STARRED: "★"}
 
 
-class CountedRow:
-    """A one-line Rich renderable: a label truncated to fit, a count flush right."""
+def counted_row(label: Text, count: Text, width: int) -> Content:
+    """One line of exactly `width` cells: the label truncated to fit, the count flush right.
 
-    def __init__(self, label: Text, count: Text) -> None:
-        self.label = label
-        self.count = count
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        width = options.max_width
-        label = self.label.copy()
-        room = width - self.count.cell_len - (1 if self.count.cell_len else 0)
-        label.truncate(max(1, room), overflow="ellipsis")
-        padding = " " * max(0, width - label.cell_len - self.count.cell_len)
-        yield Text.assemble(label, padding, self.count, no_wrap=True)
-
-    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
-        return Measurement(1, options.max_width)
+    Built as Textual `Content` (cheap to measure and draw) for a known width; the list
+    rebuilds its prompts when its width changes.
+    """
+    label = label.copy()
+    room = width - count.cell_len - (1 if count.cell_len else 0)
+    label.truncate(max(1, room), overflow="ellipsis")
+    padding = " " * max(0, width - label.cell_len - count.cell_len)
+    return Content.from_rich_text(Text.assemble(label, padding, count, no_wrap=True, end=""))
 
 
 def _format_count(count: int) -> str:
@@ -111,6 +105,9 @@ class FeedList(OptionList, inherit_bindings=False):
         self.collapsed: set[str] = set()
         """Names of folded folders."""
         self._last_key: str | None = None
+        self._built_width = 0
+        self._stale_keys: set[str] = set()
+        self._row_styles: dict[str, Style] = {}
 
     # -- public API ---------------------------------------------------------------------
     @property
@@ -154,11 +151,43 @@ class FeedList(OptionList, inherit_bindings=False):
         if feed is None or delta == 0:
             return
         self.feeds[feed_id] = _with_unread(feed, max(0, feed.unread + delta))
-        self._rebuild()
+        keys = ["view:all", "view:unread", f"feed:{feed_id}"]
+        if feed.folder is not None:
+            keys.append(f"folder:{feed.folder}")
+        self._update_later(keys)
 
     def adjust_starred(self, delta: int) -> None:
         self.starred = max(0, self.starred + delta)
-        self._rebuild()
+        self._update_later(["view:starred"])
+
+    def _update_later(self, keys: list[str]) -> None:
+        """Redraw these items' counts after the next paint.
+
+        Replacing a prompt makes the whole list redraw, so it is done once after the
+        screen has shown what the key changed, and a burst of keys pays for it once.
+        """
+        pending = not self._stale_keys
+        self._stale_keys.update(keys)
+        if pending:
+            self.call_after_refresh(self._update_stale)
+
+    def _update_stale(self) -> None:
+        keys, self._stale_keys = self._stale_keys, set()
+        for key in keys:
+            kind, _, value = key.partition(":")
+            try:
+                index = self.get_option_index(key)
+            except OptionDoesNotExist:  # folded away, or gone
+                continue
+            if kind == "view":
+                prompt = self._view_row(View(value))
+            elif kind == "folder":
+                prompt = self._folder_row(value)
+            elif (feed := self.feeds.get(int(value))) is not None:
+                prompt = self._feed_row(feed)
+            else:
+                continue
+            self.replace_option_prompt_at_index(index, prompt)
 
     def select_key(self, key: str) -> bool:
         """Highlight the item with option id `key`, unfolding its folder if needed."""
@@ -169,7 +198,7 @@ class FeedList(OptionList, inherit_bindings=False):
                 self._rebuild()
         try:
             self.highlighted = self.get_option_index(key)
-        except Exception:  # OptionDoesNotExist: the item is gone
+        except OptionDoesNotExist:  # the item is gone
             return False
         return True
 
@@ -196,53 +225,81 @@ class FeedList(OptionList, inherit_bindings=False):
         return ordered
 
     def _style(self, name: str) -> Style:
-        return self.get_component_rich_style(name, partial=True)
+        """A component class's style, cached until the styles change (Textual's lookup
+        walks the DOM, and a list of hundreds of feeds asks for it per row)."""
+        style = self._row_styles.get(name)
+        if style is None:
+            style = self._row_styles[name] = self.get_component_rich_style(name, partial=True)
+        return style
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        if not self._row_styles:
+            return
+        fresh = {
+            name: self.get_component_rich_style(name, partial=True) for name in self._row_styles
+        }
+        if fresh != self._row_styles:  # a theme change, not just focus moving
+            self._row_styles = fresh
+            self.call_after_refresh(self._rebuild)
 
     def _count(self, count: int) -> Text:
         return Text(_format_count(count), style=self._style("feed-list--count"))
 
     def _build_options(self) -> list[Option | None]:
-        total = self.unread_total
-        counts = {View.ALL: total, View.UNREAD: total, View.STARRED: self.starred}
-        options: list[Option | None] = []
-        for view in View:
-            label = Text(f"{_VIEW_ICONS[view]} {VIEW_LABELS[view]}")
-            options.append(
-                Option(CountedRow(label, self._count(counts[view])), id=f"view:{view.value}")
-            )
+        options: list[Option | None] = [
+            Option(self._view_row(view), id=f"view:{view.value}") for view in View
+        ]
         options.append(None)
         for folder, feeds in self._grouped():
-            indent = ""
             if folder is not None:
-                folded = folder in self.collapsed
-                label = Text(f"{'▸' if folded else '▾'} ", style=self._style("feed-list--folder"))
-                label.append(one_line(folder), style=self._style("feed-list--folder"))
-                unread = sum(feed.unread for feed in feeds)
-                options.append(
-                    Option(CountedRow(label, self._count(unread)), id=f"folder:{folder}")
-                )
-                if folded:
+                options.append(Option(self._folder_row(folder), id=f"folder:{folder}"))
+                if folder in self.collapsed:
                     continue
-                indent = "  "
             for feed in feeds:
-                options.append(Option(self._feed_row(feed, indent), id=f"feed:{feed.id}"))
+                options.append(Option(self._feed_row(feed), id=f"feed:{feed.id}"))
         return options
 
-    def _feed_row(self, feed: Feed, indent: str) -> CountedRow:
-        label = Text(indent)
+    def _view_row(self, view: View) -> Content:
+        count = self.starred if view is View.STARRED else self.unread_total
+        return self._row(Text(f"{_VIEW_ICONS[view]} {VIEW_LABELS[view]}"), count)
+
+    def _folder_row(self, folder: str) -> Content:
+        folded = folder in self.collapsed
+        style = self._style("feed-list--folder")
+        label = Text(f"{'▸' if folded else '▾'} ", style=style)
+        label.append(one_line(folder), style=style)
+        unread = sum(feed.unread for feed in self.feeds.values() if feed.folder == folder)
+        return self._row(label, unread)
+
+    def _feed_row(self, feed: Feed) -> Content:
+        label = Text("  " if feed.folder is not None else "")
         if feed.has_error:
             label.append("! ", style=self._style("feed-list--error"))
         title_style = "" if feed.unread else "feed-list--muted"
         label.append(
             one_line(feed.display_title), style=self._style(title_style) if title_style else ""
         )
-        return CountedRow(label, self._count(feed.unread))
+        return self._row(label, feed.unread)
+
+    def _row_width(self) -> int:
+        # The options' padding (0 1) takes a cell on each side.
+        width = self.scrollable_content_region.width - 2
+        return width if width > 0 else 26
+
+    def _row(self, label: Text, count: int) -> Content:
+        return counted_row(label, self._count(count), self._row_width())
+
+    def on_resize(self, event: Resize) -> None:
+        if self._row_width() != self._built_width:
+            self._rebuild()
 
     def _rebuild(self) -> None:
         """Replace the options; the highlighted item and the scroll offset survive."""
         option = self.highlighted_option
         key = option.id if option is not None else self._last_key
         scroll_y = self.scroll_y
+        self._built_width = self._row_width()
         new_options = self._build_options()
         old_ids = [option.id for option in self.options]
         new_ids = [option.id for option in new_options if option is not None]

@@ -1,0 +1,342 @@
+"""Interaction benchmark: how the app feels with a big cache.
+
+    python bench/interact.py                     # 1,000 and 100,000 entries
+    python bench/interact.py --sizes 10k --presses 100
+
+For each size it builds (once, cached in --work) a database of that many entries spread
+over feeds of 200 entries in folders, about a third unread and a few starred. Then, in a
+fresh process each time (so imports and memory are counted honestly), it starts the real
+app headless at 120x40 over that database and reports:
+
+- start-up: importing newsterm's UI, then from constructing the app to its first paint
+  (Textual's Ready), then until the All view lists its rows;
+- keypress latency, p50/p95: from the key event entering the app to the first paint that
+  shows its effect, for moving the cursor (j), paging (pagedown), jumping to the bottom
+  and top (G/g), toggling read (m), switching feeds (j in the feed list, until the new
+  list is painted) and opening All (home in the feed list);
+- memory: the process's resident set at the end and its peak.
+
+Keys are sent through the headless driver like a terminal's, and every paint is turned
+into terminal output (to a buffer), so a latency includes Textual's event handling,
+compositing and output encoding; only the terminal's own drawing is left out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchlib import (  # noqa: E402 - the bench directory is not a package
+    add_src_to_path,
+    fmt_mb,
+    fmt_ms,
+    header,
+    parse_sizes,
+    percentile,
+    print_table,
+    write_json,
+)
+
+FEED_SIZE = 200
+"""Entries per feed in the generated cache."""
+NOW = datetime(2025, 3, 14, 12, 0, tzinfo=UTC)
+
+
+def build_cache(directory: Path, entries: int) -> float:
+    """Create the database (once); returns seconds spent, 0 when it was already there."""
+    add_src_to_path()
+    from newsterm.models import EntryQuery, ParsedEntry, ParsedFeed
+    from newsterm.store import DB_FILENAME, Store
+
+    marker = directory / "complete"
+    if marker.exists() and (directory / DB_FILENAME).exists():
+        return 0.0
+    if directory.exists():
+        for path in directory.iterdir():
+            path.unlink()
+    directory.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    store = Store.in_dir(directory)
+    feeds = max(1, entries // FEED_SIZE)
+    made = 0
+    for feed_number in range(feeds):
+        count = entries - made if feed_number == feeds - 1 else FEED_SIZE
+        folder = f"Folder {feed_number % 12}" if feed_number % 5 else None
+        feed = store.add_feed(f"https://feed{feed_number}.example/rss", folder=folder)
+        items = [
+            ParsedEntry(
+                identity=f"{feed_number}-{index}",
+                title=f"Entry {index} of feed {feed_number}: a headline of usual length",
+                link=f"https://feed{feed_number}.example/{index}",
+                author=f"Author {index % 7}",
+                published=NOW - timedelta(minutes=37 * index + feed_number),
+                summary=f"<p>Summary of entry {index}.</p>",
+                content=f"<p>Body of entry {index} in feed {feed_number}.</p>" * 20,
+            )
+            for index in range(count)
+        ]
+        store.store_feed(feed.id, ParsedFeed(title=f"Feed {feed_number}", entries=items), now=NOW)
+        made += count
+    ids = store.entry_ids(EntryQuery())
+    store.set_read([entry_id for index, entry_id in enumerate(ids) if index % 3], True)
+    store.set_starred(ids[::97], True)
+    store.optimize()
+    store.close()
+    marker.write_text("ok")
+    return time.perf_counter() - started
+
+
+def _rss_mb() -> tuple[float, float]:
+    """(current, peak) resident set of this process in MB (Linux /proc; else nan)."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return float("nan"), float("nan")
+    values = {}
+    for line in status.splitlines():
+        if line.startswith(("VmRSS:", "VmHWM:")):
+            key, amount, _unit = line.split()
+            values[key] = int(amount) / 1024
+    return values.get("VmRSS:", float("nan")), values.get("VmHWM:", float("nan"))
+
+
+def child(directory: Path, presses: int) -> dict[str, Any]:
+    """Run in a fresh process: start the app over `directory` and time it."""
+    started = time.perf_counter()
+    add_src_to_path()
+    from rich.console import Console
+    from textual import events
+
+    from newsterm.config import Settings
+    from newsterm.store import Store
+    from newsterm.ui.app import NewstermApp
+    from newsterm.ui.screens.main import MainScreen
+    from newsterm.ui.widgets.article_list import ArticleList
+
+    imported = time.perf_counter()
+    store = Store.in_dir(directory)
+    settings = Settings(refresh_on_start=False, refresh_interval=0)
+    app = NewstermApp(store=store, settings=settings, offline=True, now=lambda: NOW)
+    created = time.perf_counter()
+    loaded_at: list[float] = []
+    first_list = asyncio.Event()
+
+    def hook(message: object) -> None:
+        if isinstance(message, ArticleList.Loaded):
+            loaded_at.append(time.perf_counter())
+            first_list.set()
+
+    # Each paint of the screen is turned into terminal output (as a real terminal would
+    # get it) and timestamped, with whether the awaited change was on screen by then.
+    terminal = Console(file=io.StringIO(), force_terminal=True, color_system="truecolor")
+    paints: list[tuple[float, bool]] = []
+    done: list[Callable[[], bool]] = [lambda: True]
+    original_display = app._display
+
+    def display(screen: Any, renderable: Any) -> None:
+        original_display(screen, renderable)
+        if renderable is not None and hasattr(renderable, "render_segments"):
+            renderable.render_segments(terminal)
+            paints.append((time.perf_counter(), done[0]()))
+
+    app._display = display  # type: ignore[method-assign]
+    result: dict[str, Any] = {"import_s": imported - started}
+    latencies: dict[str, list[float]] = {}
+
+    async def run() -> None:
+        async with app.run_test(size=(120, 40), message_hook=hook) as pilot:
+            await first_list.wait()
+            while app.startup_ms is None:  # set once the first paint is done
+                await pilot.pause()
+            result["first_paint_s"] = app.startup_ms / 1000
+            result["list_ready_s"] = loaded_at[0] - created
+            screen = app.screen
+            assert isinstance(screen, MainScreen)
+            articles = screen.article_list
+            feeds = screen.feed_list
+            driver = app._driver
+            assert driver is not None
+
+            async def press(name: str, key: str, until: Callable[[], bool]) -> None:
+                """Send `key` as the terminal would; time it until a paint shows `until`."""
+                await pilot.pause(0.01)
+                done[0] = until
+                paints.clear()
+                before = time.perf_counter()
+                event = events.Key(key, key if len(key) == 1 else None)
+                event.set_sender(app)
+                driver.send_message(event)
+                deadline = before + 10
+                while time.perf_counter() < deadline:
+                    shown = [moment for moment, ok in paints if ok]
+                    if shown:
+                        latencies.setdefault(name, []).append(shown[0] - before)
+                        break
+                    await asyncio.sleep(0.0005)
+                done[0] = lambda: True
+
+            def cursor_at(index: int) -> Callable[[], bool]:
+                return lambda: articles.cursor == index
+
+            screen.focus_pane("articles")
+            await pilot.pause()
+            for _ in range(presses):
+                target = min(articles.cursor + 1, len(articles.entry_ids) - 1)
+                await press("move cursor (j)", "j", cursor_at(target))
+            for _ in range(max(10, presses // 4)):
+                page = articles.scrollable_content_region.height - 1
+                target = min(articles.cursor + page, len(articles.entry_ids) - 1)
+                await press("page down", "pagedown", cursor_at(target))
+            for _ in range(max(5, presses // 20)):
+                last = len(articles.entry_ids) - 1
+                await press("bottom / top (G, g)", "G", cursor_at(last))
+                await press("bottom / top (G, g)", "g", cursor_at(0))
+            for _ in range(max(10, presses // 4)):
+                entry_id = articles.current_id
+                assert entry_id is not None
+                summary = articles.summary(entry_id)
+                assert summary is not None
+                want = not summary.read
+
+                def flipped(entry: int = entry_id, read: bool = want) -> bool:
+                    row = articles.summary(entry)
+                    return row is not None and row.read == read
+
+                await press("toggle read (m)", "m", flipped)
+
+            screen.focus_pane("feeds")
+            await pilot.pause()
+            feeds.select_key("folder:Folder 1")
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            for _ in range(max(10, presses // 10)):
+                index = (feeds.highlighted or 0) + 1
+                option = feeds.get_option_at_index(min(index, feeds.option_count - 1))
+
+                def switched(key: str | None = option.id) -> bool:
+                    target = articles.target
+                    return target is not None and target.key == key and articles.loaded
+
+                await press("switch feed (j)", "j", switched)
+            for _ in range(max(5, presses // 20)):
+                feeds.select_key("view:starred")
+                await pilot.pause()
+                await app.workers.wait_for_complete()
+                feeds.select_key("folder:Folder 1")
+                await pilot.pause()
+                await app.workers.wait_for_complete()
+                await press(
+                    "open All view (home)",
+                    "home",
+                    lambda: (
+                        articles.target is not None
+                        and articles.target.key == "view:all"
+                        and articles.loaded
+                    ),
+                )
+            result["listed_all"] = len(articles.entry_ids)
+
+    asyncio.run(run())
+    rss, peak = _rss_mb()
+    result["rss_mb"] = rss
+    result["peak_rss_mb"] = peak
+    result["latency"] = {
+        name: {"p50": percentile(values, 50), "p95": percentile(values, 95), "n": len(values)}
+        for name, values in latencies.items()
+    }
+    store.close()
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1000,100k", help="entry counts, e.g. 1k,100k")
+    parser.add_argument("--presses", type=int, default=200, help="cursor presses per run")
+    parser.add_argument(
+        "--work",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "newsterm-bench-interact",
+        help="where the generated databases are kept between runs",
+    )
+    parser.add_argument("--json", type=Path, help="append the results as JSON lines here")
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.child is not None:
+        print(json.dumps(child(args.child, args.presses)))
+        return 0
+
+    header("newsterm interaction benchmark (headless app at 120x40)")
+    rows: list[list[object]] = []
+    for size in parse_sizes(args.sizes):
+        directory = args.work / f"entries-{size}"
+        built = build_cache(directory, size)
+        if built:
+            print(f"# built a cache of {size:,} entries in {built:.1f} s")
+        completed = subprocess.run(
+            [sys.executable, __file__, "--child", str(directory), "--presses", str(args.presses)],
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**os.environ, "TEXTUAL": ""},
+        )
+        if completed.returncode != 0:
+            print(completed.stderr, file=sys.stderr)
+            return 1
+        result = json.loads(completed.stdout.strip().splitlines()[-1])
+        write_json(args.json, {"entries": size, **result})
+        print(f"\n## {size:,} entries (All lists {result['listed_all']:,})")
+        print(
+            f"import {fmt_ms(result['import_s'])}, first paint {fmt_ms(result['first_paint_s'])}"
+            f" after the app is created, rows listed {fmt_ms(result['list_ready_s'])};"
+            f" memory {fmt_mb(result['rss_mb'])} (peak {fmt_mb(result['peak_rss_mb'])})"
+        )
+        print()
+        table = [
+            [name, fmt_ms(stats["p50"]), fmt_ms(stats["p95"]), stats["n"]]
+            for name, stats in result["latency"].items()
+        ]
+        print_table(["keypress", "p50", "p95", "n"], table)
+        rows.append(
+            [
+                f"{size:,}",
+                fmt_ms(result["first_paint_s"]),
+                fmt_ms(result["list_ready_s"]),
+                fmt_ms(result["latency"]["move cursor (j)"]["p50"]),
+                fmt_ms(result["latency"]["move cursor (j)"]["p95"]),
+                fmt_ms(result["latency"]["switch feed (j)"]["p95"]),
+                fmt_ms(result["latency"]["open All view (home)"]["p95"]),
+                fmt_mb(result["rss_mb"]),
+            ]
+        )
+    print("\n## Summary\n")
+    print_table(
+        [
+            "entries",
+            "first paint",
+            "rows listed",
+            "j p50",
+            "j p95",
+            "switch feed p95",
+            "open All p95",
+            "RSS",
+        ],
+        rows,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
