@@ -11,6 +11,7 @@ import re
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from markdown_it import MarkdownIt
 
 from newsterm.content import (
     article_from_html,
@@ -21,6 +22,7 @@ from newsterm.content import (
 )
 
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+MARKDOWN = MarkdownIt().enable("strikethrough").enable("table")
 SGR = re.compile("\x1b\\[[0-9;]*m")
 _TAGS = """p div span a b i em strong u s code pre kbd blockquote ul ol li dl dt dd table thead
 tbody tr th td caption h1 h2 h3 h6 br hr img figure figcaption sup sub script style iframe object
@@ -138,6 +140,12 @@ def _check_output(html: str, title: str = "") -> None:
         assert link.url.split(":", 1)[0] in ("http", "https", "mailto"), link
         assert not CONTROL.search(link.url) and " " not in link.url
     assert not CONTROL.search(article.markdown)
+    # The Markdown is exactly what was meant: no raw HTML, no accidental indented code block.
+    tokens = MARKDOWN.parse(article.markdown)
+    kinds = {token.type for token in tokens} | {
+        child.type for token in tokens for child in token.children or ()
+    }
+    assert not kinds & {"html_block", "html_inline", "code_block"}, article.markdown
     plain = render_to_text(article, width=60, color=False)
     assert not CONTROL.search(plain), repr(plain)
     assert "\x1b" not in plain

@@ -211,6 +211,11 @@ def _convert(body: Element, *, title: str) -> tuple[str, tuple[Link, ...]]:
     _tables(body, state)
     _headings(body)
     _list_items(body)
+    # Flattening can leave an item that opens with its nested list; repair until stable.
+    for _ in range(_MAX_NESTING):
+        if not _repair_lists(body):
+            break
+        _list_items(body)
     _simplify(body)
     markdown = _run_html2text(lxml.html.tostring(body, encoding="unicode", method="html"))
     return _finish(markdown, state), tuple(state.links)
@@ -279,12 +284,13 @@ def _bound_nesting(body: Element) -> None:
         element.tag = "div"
 
 
-def _repair_lists(body: Element) -> None:
-    """Lists directly inside lists belong to the previous item; items outside lists are blocks.
+def _repair_lists(body: Element) -> bool:
+    """Lists directly inside lists join the previous item; items outside lists are blocks.
 
     html2text would indent such a list by four spaces at the top level, which Markdown reads as a
-    code block.
+    code block.  Returns whether anything changed.
     """
+    changed = False
     for element in list(body.iter("ul", "ol", "li")):
         parent = element.getparent()
         if parent is None:
@@ -292,6 +298,17 @@ def _repair_lists(body: Element) -> None:
         if element.tag == "li":
             if not _has_ancestor(element, ("ul", "ol")):
                 element.tag = "div"
+            elif (
+                not (element.text or "").strip() and len(element) and element[0].tag in ("ul", "ol")
+            ):
+                # An item that opens with a list has no line of its own for the nested markers:
+                # html2text would indent them into a code block. Its items become its lines.
+                nested = element[0]
+                for item in nested:
+                    if item.tag == "li":
+                        item.tag = "div"
+                nested.drop_tag()
+                changed = True
             continue
         if parent.tag in ("ul", "ol"):
             previous = element.getprevious()
@@ -299,6 +316,8 @@ def _repair_lists(body: Element) -> None:
                 previous.append(element)
             else:
                 element.drop_tag()
+            changed = True
+    return changed
 
 
 def _drop_title_heading(body: Element, title: str) -> None:
