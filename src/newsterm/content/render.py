@@ -115,8 +115,8 @@ class _LinkList:
 
 def _fold(text: str, width: int) -> list[str]:
     """Cut ``text`` into pieces of at most ``width`` cells."""
-    if text.isascii() and len(text) <= width:
-        return [text]
+    if text.isascii():
+        return [text[start : start + width] for start in range(0, len(text), width)] or [""]
     chunks: list[str] = []
     current: list[str] = []
     used = 0
