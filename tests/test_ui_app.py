@@ -32,6 +32,7 @@ from tests.ui_helpers import (
     plain,
     rss,
     settle,
+    wait_for_text,
 )
 
 assert screens  # the package imports cleanly
@@ -540,30 +541,21 @@ async def test_links_open_in_the_configured_browser(store: Store, tmp_path: Path
         await settle(pilot)
         assert reader.entry is not None
         await pilot.press("o")
-        assert _wait_for_text(record) == reader.entry.link
+        assert await wait_for_text(pilot, record) == reader.entry.link
         record.unlink()
         link_one = reader.links[0].url
         await pilot.press("1")
-        assert _wait_for_text(record) == link_one
+        assert await wait_for_text(pilot, record) == link_one
         record.unlink()
         await pilot.press("f")
         await pilot.pause()
         await pilot.press("2", "enter")
         await pilot.pause()
-        assert _wait_for_text(record) == reader.links[1].url
+        assert await wait_for_text(pilot, record) == reader.links[1].url
         await pilot.press("y")
         assert app.clipboard == reader.entry.link
         main_screen(app).open_url("javascript:alert(1)")
         assert "only http and https" in main_screen(app).status.message
-
-
-def _wait_for_text(path: Path, timeout: float = 20.0) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if path.exists() and path.read_text():
-            return path.read_text()
-        time.sleep(0.05)
-    raise AssertionError(f"{path} was not written")
 
 
 async def test_a_failing_worker_notifies_instead_of_crashing(

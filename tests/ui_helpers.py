@@ -50,6 +50,19 @@ def focused_id(app: NewstermApp) -> str | None:
     return app.focused.id if app.focused is not None else None
 
 
+def _text_of(path: Path) -> str:
+    return path.read_text() if path.exists() else ""
+
+
+async def wait_for_text(pilot: Pilot[None], path: Path, within: float = 20.0) -> str:
+    """The text a subprocess (a fake browser) wrote to `path`, once it is there."""
+    for _ in range(int(within / 0.05)):
+        if text := _text_of(path):
+            return text
+        await pilot.pause(0.05)
+    raise AssertionError(f"{path} was not written")
+
+
 def main_screen(app: NewstermApp) -> MainScreen:
     for screen in app.screen_stack:
         if isinstance(screen, MainScreen):
