@@ -673,6 +673,23 @@ def test_retention_per_feed_counts_only_read_unstarred(store: Store) -> None:
     )
 
 
+def test_retained_away_entries_do_not_come_back_unread(store: Store) -> None:
+    feed = store.add_feed("https://example.org/")
+    document = numbered_feed(6)
+    store.store_feed(feed.id, document, now=NOW)
+    store.set_read(store.entry_ids(EntryQuery(feed_id=feed.id)))
+    assert store.apply_retention(max_age_days=None, max_per_feed=2) == 4
+
+    # The publisher still lists all six: the four deleted ones must not return as unread.
+    result = store.store_feed(feed.id, document, now=NOW + timedelta(hours=1))
+    assert result.new == 0
+    assert store.count_entries(EntryQuery(feed_id=feed.id)) == 2
+    assert store.count_entries(EntryQuery(feed_id=feed.id, unread_only=True)) == 0
+    # A genuinely new entry still arrives.
+    fresh = numbered_feed(1, prefix="fresh")
+    assert store.store_feed(feed.id, fresh, now=NOW + timedelta(hours=2)).new == 1
+
+
 # -- change notification ---------------------------------------------------------------
 
 

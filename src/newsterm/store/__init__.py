@@ -44,6 +44,9 @@ __all__ = ["DB_FILENAME", "SCHEMA_VERSION", "Store"]
 
 DB_FILENAME = "newsterm.db"
 
+RETIRED_MEMORY_DAYS = 365
+"""How long the store remembers entries that retention deleted, so they are not re-added."""
+
 _CHUNK = 500
 """Ids per `IN (...)` list: far below SQLite's variable limit on every version."""
 
@@ -416,6 +419,13 @@ class Store:
                     (feed_id, *batch),
                 ):
                     existing[identity] = (entry_id, content_hash)
+                # Entries that retention deleted stay deleted: seen as unchanged.
+                for (identity,) in conn.execute(
+                    "SELECT identity FROM retired_entries"
+                    f" WHERE feed_id = ? AND identity IN ({_placeholders(len(batch))})",
+                    (feed_id, *batch),
+                ):
+                    existing.setdefault(identity, (0, ""))
 
             # Ids are assigned here rather than by SQLite so that one executemany can insert
             # the rows and another their search text; the IMMEDIATE transaction holds the
@@ -454,6 +464,8 @@ class Store:
                     fts_inserts.append(item.fts_row(next_id))
                     next_id += 1
                     new += 1
+                elif known[0] == 0:
+                    unchanged += 1  # retired by retention
                 elif known[1] != item.content_hash:
                     entry_id = known[0]
                     changed_rows.append(
@@ -650,29 +662,48 @@ class Store:
         `max_per_feed`: each feed keeps at most this many read, unstarred entries, the
         newest. None or 0 turns a rule off. Unread and starred entries always stay.
         """
-        deleted = 0
-        with self._write() as conn:
-            if max_age_days:
-                cutoff = to_db_time(datetime.now().astimezone() - timedelta(days=max_age_days))
-                deleted += conn.execute(
-                    "DELETE FROM entries WHERE read = 1 AND starred = 0"
-                    " AND sort_date < ?1 AND first_seen < ?1",
-                    (cutoff,),
-                ).rowcount
-            if max_per_feed:
-                deleted += conn.execute(
+        now = datetime.now().astimezone()
+        doomed: list[tuple[str, tuple[Any, ...]]] = []
+        if max_age_days:
+            cutoff = to_db_time(now - timedelta(days=max_age_days))
+            doomed.append(
+                (
+                    "SELECT id FROM entries WHERE read = 1 AND starred = 0"
+                    " AND sort_date < ? AND first_seen < ?",
+                    (cutoff, cutoff),
+                )
+            )
+        if max_per_feed:
+            doomed.append(
+                (
                     """
-                    DELETE FROM entries WHERE id IN (
-                        SELECT id FROM (
-                            SELECT id, row_number() OVER (
-                                PARTITION BY feed_id ORDER BY sort_date DESC, id DESC
-                            ) AS position
-                            FROM entries WHERE read = 1 AND starred = 0
-                        ) WHERE position > ?
-                    )
+                    SELECT id FROM (
+                        SELECT id, row_number() OVER (
+                            PARTITION BY feed_id ORDER BY sort_date DESC, id DESC
+                        ) AS position
+                        FROM entries WHERE read = 1 AND starred = 0
+                    ) WHERE position > ?
                     """,
                     (max_per_feed,),
+                )
+            )
+        deleted = 0
+        with self._write() as conn:
+            for select_ids, params in doomed:
+                # Remember the identities first, so a refresh does not bring them back.
+                conn.execute(
+                    "INSERT OR IGNORE INTO retired_entries (feed_id, identity, retired)"
+                    f" SELECT feed_id, identity, ? FROM entries WHERE id IN ({select_ids})",
+                    (to_db_time(now), *params),
+                )
+                deleted += conn.execute(
+                    f"DELETE FROM entries WHERE id IN ({select_ids})", params
                 ).rowcount
+            # A publisher keeps an entry in its document for weeks, not years.
+            conn.execute(
+                "DELETE FROM retired_entries WHERE retired < ?",
+                (to_db_time(now - timedelta(days=RETIRED_MEMORY_DAYS)),),
+            )
         return deleted
 
     # -- housekeeping ------------------------------------------------------------------

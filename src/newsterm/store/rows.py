@@ -36,16 +36,33 @@ def _scrubbed(entry: ParsedEntry) -> ParsedEntry:
 
 
 class PreparedEntry:
-    """A parsed entry converted to column values, with its content hash."""
+    """A parsed entry converted to column values, with its content hash.
 
-    __slots__ = ("entry", "published", "updated", "enclosures", "categories", "content_hash")
+    Pure and picklable: a refresh prepares entries in its parse workers (`with_text`
+    also extracts the search text there), so the thread that writes only writes.
+    """
 
-    def __init__(self, entry: ParsedEntry) -> None:
+    __slots__ = (
+        "entry",
+        "published",
+        "updated",
+        "enclosures",
+        "categories",
+        "content_hash",
+        "text",
+    )
+
+    def __init__(self, entry: ParsedEntry, *, with_text: bool = False) -> None:
         try:
             self._prepare(entry)
         except UnicodeEncodeError:
             # Lone surrogates (JSON Feed's "\ud800" escapes) cannot be stored as UTF-8.
             self._prepare(_scrubbed(entry))
+        self.text: str | None = self.search_text() if with_text else None
+
+    def search_text(self) -> str:
+        """The body's words for the full-text index."""
+        return html_to_text(self.entry.content or self.entry.summary)
 
     def _prepare(self, entry: ParsedEntry) -> None:
         entry.identity.encode("utf-8")
@@ -81,13 +98,25 @@ class PreparedEntry:
         self.content_hash = hashlib.blake2b(fingerprint.encode("utf-8"), digest_size=16).hexdigest()
 
     def fts_row(self, entry_id: int) -> tuple[int, str, str, str]:
-        body = self.entry.content or self.entry.summary
         return (
             entry_id,
             self.entry.title.replace("\x00", " "),
             self.entry.author.replace("\x00", " "),
-            html_to_text(body),
+            self.text if self.text is not None else self.search_text(),
         )
+
+
+def prepare_entries(
+    entries: Sequence[ParsedEntry], *, with_text: bool = False
+) -> list[PreparedEntry]:
+    """The entries of one document prepared for storing; of several entries with the same
+    identity, the first."""
+    prepared: dict[str, PreparedEntry] = {}
+    for entry in entries:
+        if entry.identity not in prepared:
+            item = PreparedEntry(entry, with_text=with_text)
+            prepared.setdefault(item.entry.identity, item)
+    return list(prepared.values())
 
 
 def summary_from_row(row: Sequence[Any]) -> EntrySummary:

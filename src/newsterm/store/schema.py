@@ -97,7 +97,20 @@ CREATE INDEX entries_starred_date ON entries(sort_date DESC, id DESC, feed_id, s
     WHERE starred = 1;
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+# Version 3: retention remembers what it deleted. Without this, an entry removed by
+# retention while still in the publisher's document came back on the next refresh as
+# new and unread: read state lost, which the store promises never happens.
+_V3 = """
+CREATE TABLE retired_entries (
+    feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+    identity TEXT NOT NULL,
+    retired INTEGER NOT NULL,
+    PRIMARY KEY (feed_id, identity)
+) WITHOUT ROWID;
+CREATE INDEX retired_entries_time ON retired_entries(retired);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
 """Forward migrations; MIGRATIONS[i] takes a database from version i to i + 1."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

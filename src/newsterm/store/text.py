@@ -11,6 +11,12 @@ MAX_INDEXED_CHARS = 100_000
 """Index at most this much of a body: enough for any article, bounded for hostile ones."""
 
 _TAG = re.compile(r"<[^>]*>")
+_ELEMENT_TAG = re.compile(r"""</?[A-Za-z][^>"']*(?:(?:"[^"]*"|'[^']*')[^>"']*)*>""")
+"""A start or end tag, quoted attribute values (which may hold ">") included."""
+_NEEDS_PARSER = re.compile(r"<(?:[!?]|/?(?:script|style|template|noscript)\b)", re.IGNORECASE)
+"""What a regex cannot strip correctly: comments, CDATA, declarations, and elements whose
+content is not text."""
+_TAG_START = re.compile(r"</?[A-Za-z]")
 _DROPPED = ("script", "style", "template", "noscript")
 _HTML_PARSER = lxml.etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
 
@@ -27,6 +33,13 @@ def html_to_text(markup: str) -> str:
     markup = markup.replace("\x00", " ")
     if "<" not in markup and "&" not in markup:
         return " ".join(markup[:MAX_INDEXED_CHARS].split())
+    if not _NEEDS_PARSER.search(markup):
+        # Most feed bodies: stripping tags with a regex gives the same words 2-3x faster
+        # (a refresh indexes tens of MB of HTML). Anything left that looks like a tag
+        # (an unbalanced quote, say) goes to the parser.
+        stripped = _ELEMENT_TAG.sub(" ", markup)
+        if not _TAG_START.search(stripped):
+            return " ".join(html.unescape(stripped).split())[:MAX_INDEXED_CHARS]
     try:
         root = lxml.etree.fromstring(markup, _HTML_PARSER)
         if root is None:
