@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import pickle
+from collections.abc import Iterator
+from pathlib import Path
 
 import lxml.etree
 import pytest
 
-from newsterm.models import ParsedEntry
-from newsterm.store import text
+from newsterm.models import EntryQuery, FeedError, ParsedEntry
+from newsterm.store import Store, text
 from newsterm.store.rows import PreparedEntry, prepare_entries
 from tests.paths import CORPUS
+from tests.store_helpers import NOW, feed_doc, numbered_feed
+from tests.store_helpers import entry as stored_entry
 
 HTML = CORPUS / "html"
 
@@ -77,3 +81,70 @@ def test_prepared_text_is_the_search_text_and_pickles() -> None:
         eager.text,
         eager.entry,
     )
+
+
+# -- batches ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    with Store.in_dir(tmp_path) as opened:
+        yield opened
+
+
+def test_a_batch_commits_all_its_writes_once(store: Store, tmp_path: Path) -> None:
+    feeds = [store.add_feed(f"https://example.org/{n}.xml") for n in range(3)]
+    other = Store(store.path)
+    try:
+        with store.batch():
+            for n, feed in enumerate(feeds):
+                store.store_feed(feed.id, numbered_feed(2, prefix=f"f{n}-"), now=NOW)
+            # Not committed yet: another connection sees nothing.
+            assert other.stats()["entries"] == 0
+        assert other.stats()["entries"] == 6
+    finally:
+        other.close()
+
+
+def test_a_failing_write_in_a_batch_undoes_only_itself(store: Store) -> None:
+    first, second = (store.add_feed(f"https://example.org/{n}.xml") for n in range(2))
+    with store.batch():
+        store.store_feed(first.id, numbered_feed(2), now=NOW)
+        with pytest.raises(FeedError):
+            store.add_feed("https://example.org/0.xml")  # already subscribed
+        store.store_feed(second.id, numbered_feed(3), now=NOW)
+    assert store.stats()["entries"] == 5
+    assert len(store.list_feeds()) == 2
+
+
+def test_a_failing_batch_rolls_everything_back(store: Store) -> None:
+    feed = store.add_feed("https://example.org/a.xml")
+    with pytest.raises(RuntimeError), store.batch():
+        store.store_feed(feed.id, numbered_feed(2), now=NOW)
+        raise RuntimeError("crash")
+    assert store.stats()["entries"] == 0
+    # The store is usable afterwards, in and out of batches.
+    store.store_feed(feed.id, numbered_feed(1), now=NOW)
+    with store.batch(), store.batch():
+        store.store_feed(feed.id, numbered_feed(2), now=NOW)
+    assert store.stats()["entries"] == 2
+
+
+def test_prepared_entries_store_what_parsed_ones_do(tmp_path: Path) -> None:
+    doc = feed_doc(
+        stored_entry("a", content="<p>alpha <b>beta</b></p>"),
+        stored_entry("b"),
+        stored_entry("a", content="x"),
+    )
+    results = []
+    eager = prepare_entries(doc.entries, with_text=True)
+    for name, prepared in (("plain", None), ("prepared", eager)):
+        with Store.in_dir(tmp_path / name) as target:
+            feed = target.add_feed("https://example.org/a.xml")
+            stored = target.store_feed(feed.id, doc, now=NOW, prepared=prepared)
+            query = EntryQuery(feed_id=feed.id)
+            rows = [target.get_entry(i) for i in target.entry_ids(query)]
+            found = [s.id for s in target.search("beta")]
+            results.append((stored, [(r.identity, r.content) for r in rows if r], len(found)))
+    assert results[0] == results[1]
+    assert results[0][2] == 1

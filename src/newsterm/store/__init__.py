@@ -35,6 +35,7 @@ from newsterm.store.rows import (
     PreparedEntry,
     decode_enclosures,
     decode_json_list,
+    prepare_entries,
     summary_from_row,
     valid_text,
 )
@@ -158,9 +159,35 @@ class Store:
             raise storage_error(self.path, exc) from exc
 
     @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Make this thread's writes inside the block one transaction, committed at its end.
+
+        Each write stays all or nothing (a savepoint), and a failing block rolls the whole
+        batch back. A refresh stores feeds in batches: committing (and flushing the search
+        index) once per few dozen feeds instead of per feed halves the cost of writing.
+        Other writers wait for the batch (busy timeout): keep batches short.
+        """
+        if getattr(self._local, "batch", False):
+            yield
+            return
+        with self._write():
+            self._local.batch = True
+            try:
+                yield
+            finally:
+                self._local.batch = False
+
+    @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        """One IMMEDIATE transaction: committed on success, rolled back on any error."""
+        """One IMMEDIATE transaction: committed on success, rolled back on any error.
+
+        Inside `batch()`, a savepoint of the batch's transaction instead.
+        """
         conn = self._conn()
+        if getattr(self._local, "batch", False):
+            with self._savepoint(conn):
+                yield conn
+            return
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
@@ -177,6 +204,23 @@ class Store:
             raise
         if conn.total_changes != changes_before:
             self._commit_count = next(self._commits)
+
+    @contextmanager
+    def _savepoint(self, conn: sqlite3.Connection) -> Iterator[None]:
+        try:
+            conn.execute("SAVEPOINT write")
+        except sqlite3.Error as exc:
+            raise storage_error(self.path, exc) from exc
+        try:
+            yield
+        except BaseException as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK TO write")
+                conn.execute("RELEASE write")
+            if isinstance(exc, sqlite3.Error):
+                raise storage_error(self.path, exc) from exc
+            raise
+        conn.execute("RELEASE write")
 
     # -- feeds and folders -------------------------------------------------------------
     def _folder_id(self, conn: sqlite3.Connection, folder: str | None) -> int | None:
@@ -385,19 +429,28 @@ class Store:
                     (new_url, feed_id),
                 )
 
-    def store_feed(self, feed_id: int, parsed: ParsedFeed, *, now: datetime) -> StoreResult:
+    def store_feed(
+        self,
+        feed_id: int,
+        parsed: ParsedFeed,
+        *,
+        now: datetime,
+        prepared: Sequence[PreparedEntry] | None = None,
+    ) -> StoreResult:
         """Upsert a parsed document's entries in ONE transaction; keep read/starred.
 
         New entries arrive unread; an entry whose content changed is rewritten but keeps
         its read/starred state and first_seen; unchanged entries are not written. Entries
         no longer in the document stay. Within one document the first of several entries
         with the same identity wins. A feed removed meanwhile stores nothing.
+
+        `prepared`: `prepare_entries(parsed.entries)` done elsewhere (a refresh does it in
+        its parse workers, search text included), so this thread only writes.
         """
-        prepared: dict[str, PreparedEntry] = {}
-        for entry in parsed.entries:
-            if entry.identity not in prepared:
-                item = PreparedEntry(entry)
-                prepared.setdefault(item.entry.identity, item)
+        items = prepare_entries(parsed.entries) if prepared is None else prepared
+        by_identity: dict[str, PreparedEntry] = {}
+        for item in items:
+            by_identity.setdefault(item.entry.identity, item)
         now_db = to_db_time(now)
         assert now_db is not None
         new = updated = unchanged = 0
@@ -410,7 +463,7 @@ class Store:
             self._update_feed_meta(conn, feed_id, parsed, feed)
 
             existing: dict[str, tuple[int, str]] = {}
-            identities = list(prepared)
+            identities = list(by_identity)
             for start in range(0, len(identities), _CHUNK):
                 batch = identities[start : start + _CHUNK]
                 for identity, entry_id, content_hash in conn.execute(
@@ -437,7 +490,7 @@ class Store:
             fts_inserts: list[tuple[int, str, str, str]] = []
             changed_rows: list[tuple[Any, ...]] = []
             fts_updates: list[tuple[str, str, str, int]] = []
-            for identity, item in prepared.items():
+            for identity, item in by_identity.items():
                 entry = item.entry
                 known = existing.get(identity)
                 if known is None:
