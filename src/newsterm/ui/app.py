@@ -6,7 +6,7 @@ import os
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import App
@@ -16,16 +16,33 @@ from textual.screen import Screen
 
 from newsterm.config import Settings
 from newsterm.store import Store
-from newsterm.ui.commands import NewstermProvider
 from newsterm.ui.messages import WorkerFailed
 from newsterm.ui.screens.help import HelpScreen
 from newsterm.ui.screens.main import MainScreen
+
+if TYPE_CHECKING:
+    from textual.command import Provider
 
 FALLBACK_THEME = "textual-dark"
 
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def _newsterm_provider() -> type[Provider]:
+    """The palette's provider, imported when the palette first opens (as Textual's are)."""
+    from newsterm.ui.commands import NewstermProvider
+
+    return NewstermProvider
+
+
+def _warm_up() -> None:
+    """Load the HTML pipeline after the first paint, so opening the first article is quick."""
+    from newsterm import content
+
+    content.ArticleCache  # noqa: B018 - the attribute access imports the pipeline
+    content.render_article  # noqa: B018
 
 
 def _start_resource_tracker() -> None:
@@ -58,7 +75,7 @@ class NewstermApp(App[None]):
     TITLE = "newsterm"
     CSS_PATH = "app.tcss"
     BINDING_GROUP_TITLE = "App"
-    COMMANDS = App.COMMANDS | {NewstermProvider}
+    COMMANDS = App.COMMANDS | {_newsterm_provider}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("question_mark", "help", "Help", id="app.help"),
@@ -115,6 +132,7 @@ class NewstermApp(App[None]):
     def on_ready(self) -> None:
         self.startup_ms = (time.perf_counter() - self.started) * 1000
         self.log.info(f"first paint after {self.startup_ms:.0f} ms")
+        self.run_worker(_warm_up, thread=True, group="warm-up", exit_on_error=False)
 
     def handle_bindings_clash(self, clashed_bindings: set[Binding], node: DOMNode) -> None:
         names = ", ".join(sorted(binding.id or binding.action for binding in clashed_bindings))

@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Protocol
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.fuzzy import Matcher
 
-
-@dataclass(frozen=True, slots=True)
-class PaletteCommand:
-    """One palette entry such as "feed: go to Example" or "action: refresh all feeds"."""
-
-    title: str
-    """Plain text (may contain a feed's title: it is never parsed as markup)."""
-    callback: Callable[[], object]
-    help: str = ""
-    """Fixed text written by us (the palette parses it as markup)."""
+from newsterm.ui.palette_command import PaletteCommand
 
 
 class CommandSource(Protocol):

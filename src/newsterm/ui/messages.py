@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.dom import DOMNode
 from textual.message import Message
 from textual.worker import Worker, WorkerState
 
 from newsterm.models import Feed
-from newsterm.refresh import RefreshProgress, RefreshReport
+
+if TYPE_CHECKING:  # the refresh service (and httpx) loads with the first refresh
+    from newsterm.refresh import RefreshProgress, RefreshReport
 
 
 @dataclass

@@ -18,7 +18,6 @@ from textual.widgets import Button, Input, Label
 
 from newsterm.config import Settings
 from newsterm.models import Feed, NewstermError
-from newsterm.refresh import subscribe
 from newsterm.store import Store
 from newsterm.ui.formatting import one_line
 
@@ -84,6 +83,8 @@ class AddFeedScreen(ModalScreen[Feed | None]):
         thread=True, exclusive=True, group="subscribe", exit_on_error=False, description="Add feed"
     )
     def _subscribe(self, url: str, folder: str | None) -> None:
+        from newsterm.refresh import subscribe  # loads httpx only when needed
+
         try:
             feed = asyncio.run(subscribe(self.store, self.settings, url, folder))
         except NewstermError as error:

@@ -27,8 +27,6 @@ from textual.worker import Worker, get_current_worker
 
 from newsterm.browser import UnsafeURLError, launch_background, plan_open, run_foreground
 from newsterm.models import EntryQuery, Feed, View
-from newsterm.refresh import RefreshProgress, refresh_feeds
-from newsterm.ui.commands import PaletteCommand
 from newsterm.ui.formatting import absolute_date, one_line
 from newsterm.ui.messages import (
     FeedsLoaded,
@@ -38,6 +36,7 @@ from newsterm.ui.messages import (
     RefreshStarted,
     forward_worker_failure,
 )
+from newsterm.ui.palette_command import PaletteCommand
 from newsterm.ui.screens.add_feed import AddFeedScreen
 from newsterm.ui.screens.confirm import ConfirmScreen
 from newsterm.ui.screens.help import HelpGroup, keymap_problems, node_help
@@ -51,6 +50,7 @@ from newsterm.ui.widgets.reader import Reader
 from newsterm.ui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
+    from newsterm.refresh import RefreshProgress
     from newsterm.ui.app import NewstermApp
 
 NARROW_WIDTH = 100
@@ -527,6 +527,8 @@ class MainScreen(Screen[None], inherit_bindings=False):
 
     @work(thread=True, exclusive=True, group="refresh", exit_on_error=False, description="Refresh")
     def _refresh(self, feeds: list[Feed], label: str) -> None:
+        from newsterm.refresh import refresh_feeds  # loads httpx with the first refresh
+
         worker = get_current_worker()
         self.post_message(RefreshStarted(len(feeds), label))
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.measure import Measurement
@@ -27,17 +27,12 @@ from textual.message import Message
 from textual.widgets import Static
 from textual.worker import Worker
 
+from newsterm import content
 from newsterm.browser import is_safe_url
-from newsterm.content import (
-    LARGE_BODY_CHARS,
-    Article,
-    ArticleCache,
-    article_from_html,
-    content_version,
-    render_article,
-    safe_text,
-)
 from newsterm.models import Entry
+
+if TYPE_CHECKING:
+    from newsterm.content import Article, ArticleCache
 from newsterm.ui.formatting import absolute_date, one_line, relative_date
 from newsterm.ui.messages import forward_worker_failure
 
@@ -60,7 +55,7 @@ class GuardedRenderable:
             lines = console.render_lines(self.renderable, options, pad=False)
         except Exception as error:
             yield Text(f"(shown unformatted: {type(error).__name__})", style="italic")
-            yield Text(safe_text(self.fallback))
+            yield Text(content.safe_text(self.fallback))
             return
         for line in lines:
             yield from line
@@ -171,8 +166,8 @@ class Reader(VerticalScroll, can_focus=True, inherit_bindings=False):
         """The entry shown, if any."""
         self.article: Article | None = None
         """Its converted body, once ready."""
-        self.cache = ArticleCache(max_entries=cache_size)
-        """Converted bodies by entry id, so reopening is instant."""
+        self.cache_size = cache_size
+        self._cache: ArticleCache | None = None
         self._rendered_width = 0
 
     def compose(self) -> ComposeResult:
@@ -184,6 +179,14 @@ class Reader(VerticalScroll, can_focus=True, inherit_bindings=False):
         self.show_placeholder()
 
     # -- public API ---------------------------------------------------------------------
+    @property
+    def cache(self) -> ArticleCache:
+        """Converted bodies by entry id, so reopening is instant (made on first use, as
+        it loads the HTML pipeline)."""
+        if self._cache is None:
+            self._cache = content.ArticleCache(max_entries=self.cache_size)
+        return self._cache
+
     @property
     def links(self) -> list[ShownLink]:
         """The numbered links of the shown article."""
@@ -210,7 +213,7 @@ class Reader(VerticalScroll, can_focus=True, inherit_bindings=False):
         cached = self.cache.get(entry.id, _version(entry))
         if cached is not None:
             self._show_article(cached)
-        elif len(entry.body) <= LARGE_BODY_CHARS:
+        elif len(entry.body) <= content.LARGE_BODY_CHARS:
             self._show_article(self._convert_now(entry))
         else:
             self.query_one("#reader-body", Static).update(Text("Formatting…", style="dim"))
@@ -228,7 +231,7 @@ class Reader(VerticalScroll, can_focus=True, inherit_bindings=False):
 
     # -- conversion ---------------------------------------------------------------------
     def _convert_now(self, entry: Entry) -> Article:
-        article = article_from_html(entry.body, title=entry.title, base_url=entry.link)
+        article = content.article_from_html(entry.body, title=entry.title, base_url=entry.link)
         self.cache.put(entry.id, _version(entry), article)
         return article
 
@@ -241,7 +244,7 @@ class Reader(VerticalScroll, can_focus=True, inherit_bindings=False):
     )
     def _convert_in_background(self, entry: Entry) -> None:
         """Convert a big body off the UI thread; the result is dropped if the user moved on."""
-        article = article_from_html(entry.body, title=entry.title, base_url=entry.link)
+        article = content.article_from_html(entry.body, title=entry.title, base_url=entry.link)
         self.cache.put(entry.id, _version(entry), article)
         self.post_message(self._Converted(entry.id, article))
 
@@ -259,7 +262,8 @@ class Reader(VerticalScroll, can_focus=True, inherit_bindings=False):
         # The header above already shows the title, and the links go in their own
         # clickable list below, so the pipeline renders the body alone.
         body = GuardedRenderable(
-            render_article(replace(article, title="", links=()), width=width), article.markdown
+            content.render_article(replace(article, title="", links=()), width=width),
+            article.markdown,
         )
         self.query_one("#reader-body", Static).update(body)
         self.query_one("#reader-links", Static).update(self._links_list(article))
@@ -349,4 +353,4 @@ class Reader(VerticalScroll, can_focus=True, inherit_bindings=False):
 
 def _version(entry: Entry) -> str:
     """The cache version of an entry's body: an edited entry converts afresh."""
-    return content_version(entry.body, entry.updated.isoformat() if entry.updated else "")
+    return content.content_version(entry.body, entry.updated.isoformat() if entry.updated else "")
