@@ -30,6 +30,8 @@ from newsterm.ui.formatting import one_line, relative_date
 from newsterm.ui.messages import forward_worker_failure
 from newsterm.ui.selection import ListTarget
 
+FIRST_PAGE = 60
+"""Rows shown at once when a big list opens, before all its ids have loaded."""
 PREFETCH_MARGIN = 40
 """Rows fetched above and below the visible window in one query."""
 DATE_WIDTH = 8
@@ -168,6 +170,7 @@ class ArticleList(ScrollView, can_focus=True, inherit_bindings=False):
         """The entry the reader shows, so space can page it instead of reopening."""
         self._ids: list[int] = []
         self._loaded = False
+        self._partial = False
         self._generation = 0
         self._after_load: Callable[[ArticleList], None] | None = None
         self._summaries: LRUCache[int, EntrySummary] = LRUCache(4096)
@@ -201,6 +204,7 @@ class ArticleList(ScrollView, can_focus=True, inherit_bindings=False):
         self.target = target
         if not same:
             self._loaded = False
+            self._partial = False
             self._ids = []
             self.set_reactive(ArticleList.cursor, 0)
             self.scroll_to(y=0, animate=False, immediate=True)
@@ -208,6 +212,28 @@ class ArticleList(ScrollView, can_focus=True, inherit_bindings=False):
             self.refresh()
         self._after_load = then
         self._request_ids(keep_id=self.current_id if same else None)
+        if not same and not self._loaded:
+            self._show_first_page()
+
+    def _show_first_page(self) -> None:
+        """Draw the newest rows at once while the whole id list loads in the worker.
+
+        Listing 100,000 ids takes tens of milliseconds; the first screenful is one small
+        indexed query, so a big view paints in the same frame as the key that opened it.
+        """
+        assert self.target is not None
+        try:
+            first = self.store.list_entries(self.target.query, limit=FIRST_PAGE)
+        except Exception:  # the worker reports it
+            return
+        for summary in first:
+            self._summaries.discard(summary.id)
+            self._summaries[summary.id] = summary
+        self._ids = [summary.id for summary in first]
+        self._partial = True
+        self.virtual_size = Size(self.size.width, len(self._ids))
+        self.refresh()
+        self.post_message(self.Highlighted(self, self.current_id))
 
     def reload(self) -> None:
         """Reload the ids (after a refresh or a bulk change), keeping the cursor's entry."""
@@ -301,12 +327,16 @@ class ArticleList(ScrollView, can_focus=True, inherit_bindings=False):
             return
         previous_id = self.current_id
         screen_row = self.cursor - int(self.scroll_y)
+        keep_id = message.keep_id
+        if keep_id is None and self._partial:
+            keep_id = previous_id  # the user may have moved within the first page
         self._ids = message.ids
         self._loaded = True
+        self._partial = False
         index = 0
-        if message.keep_id is not None:
+        if keep_id is not None:
             try:
-                index = message.ids.index(message.keep_id)
+                index = message.ids.index(keep_id)
             except ValueError:
                 index = min(self.cursor, max(0, len(message.ids) - 1))
         self.virtual_size = Size(self.size.width, len(self._ids))
