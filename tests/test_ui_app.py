@@ -613,3 +613,17 @@ async def test_start_paints_cache_then_refreshes_due_feeds(
         await settle(pilot)
         assert served["count"] == first
     store.close()
+
+
+async def test_next_unread_starts_with_the_unopened_entry_under_the_cursor(store: Store) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        _feeds, articles, reader = panes(app)
+        first = articles.entry_ids[0]
+        await pilot.press("n")
+        await settle(pilot)
+        assert reader.entry is not None and reader.entry.id == first
+        await pilot.press("n")
+        await settle(pilot)
+        assert reader.entry.id == articles.entry_ids[1] == articles.current_id

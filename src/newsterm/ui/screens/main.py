@@ -444,8 +444,15 @@ class MainScreen(Screen[None], inherit_bindings=False):
         target = articles.target
         if target is None or not articles.loaded:
             return None
+        current = articles.current_id
+        shown = self.reader.entry.id if self.reader.entry is not None else None
+        if current is not None and current != shown:
+            # The cursor's own entry counts until it has been opened.
+            summary = articles.summary(current)
+            if summary is not None and not summary.read:
+                return current
         if direction > 0:
-            return self.napp.store.next_unread(target.query, articles.current_id)
+            return self.napp.store.next_unread(target.query, current)
         # Backwards: walk up from the cursor a window at a time.
         ids = articles.entry_ids
         end = articles.cursor

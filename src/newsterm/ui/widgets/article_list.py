@@ -206,6 +206,7 @@ class ArticleList(ScrollView, can_focus=True, inherit_bindings=False):
             self._loaded = False
             self._partial = False
             self._ids = []
+            self._summaries.clear()  # rows are re-read for the new list, never stale
             self.set_reactive(ArticleList.cursor, 0)
             self.scroll_to(y=0, animate=False, immediate=True)
             self.virtual_size = Size(self.size.width, 0)
