@@ -162,9 +162,11 @@ class Store:
     def batch(self) -> Iterator[None]:
         """Make this thread's writes inside the block one transaction, committed at its end.
 
-        Each write stays all or nothing (a savepoint), and a failing block rolls the whole
-        batch back. A refresh stores feeds in batches: committing (and flushing the search
-        index) once per few dozen feeds instead of per feed halves the cost of writing.
+        A write that fails inside a batch fails the batch: everything in it rolls back and
+        the error propagates (the caller may redo the writes one by one). A refresh stores
+        feeds in batches: committing (and flushing the search index) once per few dozen
+        feeds instead of per feed halves the cost of writing. No savepoints per write:
+        FTS5 flushes its pending index at every savepoint, which would undo the gain.
         Other writers wait for the batch (busy timeout): keep batches short.
         """
         if getattr(self._local, "batch", False):
@@ -172,21 +174,31 @@ class Store:
             return
         with self._write():
             self._local.batch = True
+            self._local.batch_failed = False
             try:
                 yield
             finally:
                 self._local.batch = False
+            if self._local.batch_failed:
+                # The block caught a write's error and went on: its partial effects must
+                # not be committed.
+                raise StorageError(f"database {self.path}: a write failed; batch rolled back")
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One IMMEDIATE transaction: committed on success, rolled back on any error.
 
-        Inside `batch()`, a savepoint of the batch's transaction instead.
+        Inside `batch()`, part of the batch's transaction (an error rolls the batch back).
         """
         conn = self._conn()
         if getattr(self._local, "batch", False):
-            with self._savepoint(conn):
+            try:
                 yield conn
+            except BaseException as exc:
+                self._local.batch_failed = True
+                if isinstance(exc, sqlite3.Error):
+                    raise storage_error(self.path, exc) from exc
+                raise
             return
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -204,23 +216,6 @@ class Store:
             raise
         if conn.total_changes != changes_before:
             self._commit_count = next(self._commits)
-
-    @contextmanager
-    def _savepoint(self, conn: sqlite3.Connection) -> Iterator[None]:
-        try:
-            conn.execute("SAVEPOINT write")
-        except sqlite3.Error as exc:
-            raise storage_error(self.path, exc) from exc
-        try:
-            yield
-        except BaseException as exc:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK TO write")
-                conn.execute("RELEASE write")
-            if isinstance(exc, sqlite3.Error):
-                raise storage_error(self.path, exc) from exc
-            raise
-        conn.execute("RELEASE write")
 
     # -- feeds and folders -------------------------------------------------------------
     def _folder_id(self, conn: sqlite3.Connection, folder: str | None) -> int | None:
