@@ -43,6 +43,16 @@ def test_regex_path_gives_the_parsers_words_on_the_corpus() -> None:
     assert taken > 200
 
 
+@pytest.mark.skipif(not HTML.is_dir(), reason=f"corpus not found at {HTML}")
+def test_search_text_has_the_words_of_html_to_text() -> None:
+    for path in sorted(HTML.rglob("*.html")):
+        markup = path.read_text(encoding="utf-8", errors="replace")
+        words = text.html_to_text(markup)
+        if len(words) > text.MAX_INDEXED_CHARS // 2:
+            continue  # both are cut at the limit, at different words
+        assert text.search_text(markup).split() == words.split(), path.name
+
+
 @pytest.mark.parametrize(
     "markup",
     [
@@ -55,6 +65,7 @@ def test_regex_path_gives_the_parsers_words_on_the_corpus() -> None:
 )
 def test_regex_path_edge_cases(markup: str) -> None:
     assert text.html_to_text(markup) == parsed_text(markup)
+    assert text.search_text(markup).split() == parsed_text(markup).split()
 
 
 def entry(identity: str, body: str = "<p>Hello <b>there</b></p>") -> ParsedEntry:
@@ -72,9 +83,9 @@ def test_prepare_entries_keeps_the_first_of_each_identity() -> None:
 def test_prepared_text_is_the_search_text_and_pickles() -> None:
     eager = PreparedEntry(entry("a"), with_text=True)
     lazy = PreparedEntry(entry("a"))
-    assert eager.text == "Hello there"
+    assert eager.text is not None and eager.text.split() == ["Hello", "there"]
     assert lazy.text is None
-    assert eager.fts_row(7) == lazy.fts_row(7) == (7, "T", "", "Hello there")
+    assert eager.fts_row(7) == lazy.fts_row(7) == (7, "T", "", eager.text)
     copy = pickle.loads(pickle.dumps(eager))
     assert (copy.content_hash, copy.text, copy.entry) == (
         eager.content_hash,

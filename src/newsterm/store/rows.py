@@ -10,7 +10,7 @@ from typing import Any
 
 from newsterm.models import Enclosure, EntrySummary, ParsedEntry
 from newsterm.store.connection import from_db_time, to_db_time
-from newsterm.store.text import html_to_text
+from newsterm.store.text import search_text
 
 
 def valid_text(text: str) -> str:
@@ -58,11 +58,11 @@ class PreparedEntry:
         except UnicodeEncodeError:
             # Lone surrogates (JSON Feed's "\ud800" escapes) cannot be stored as UTF-8.
             self._prepare(_scrubbed(entry))
-        self.text: str | None = self.search_text() if with_text else None
+        self.text: str | None = self.index_text() if with_text else None
 
-    def search_text(self) -> str:
+    def index_text(self) -> str:
         """The body's words for the full-text index."""
-        return html_to_text(self.entry.content or self.entry.summary)
+        return search_text(self.entry.content or self.entry.summary)
 
     def _prepare(self, entry: ParsedEntry) -> None:
         entry.identity.encode("utf-8")
@@ -102,7 +102,7 @@ class PreparedEntry:
             entry_id,
             self.entry.title.replace("\x00", " "),
             self.entry.author.replace("\x00", " "),
-            self.text if self.text is not None else self.search_text(),
+            self.text if self.text is not None else self.index_text(),
         )
 
 
