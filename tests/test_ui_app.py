@@ -627,3 +627,33 @@ async def test_next_unread_starts_with_the_unopened_entry_under_the_cursor(store
         await pilot.press("n")
         await settle(pilot)
         assert reader.entry.id == articles.entry_ids[1] == articles.current_id
+
+
+async def test_quitting_stops_a_running_refresh(tmp_path: Path, httpserver: HTTPServer) -> None:
+    import asyncio
+
+    served: list[str] = []
+
+    def slow_feed(request: Request) -> Response:
+        served.append(request.path)
+        time.sleep(0.5)
+        return Response(rss("Slow", [("x", "X")]), content_type="application/rss+xml")
+
+    httpserver.expect_request(path_pattern_for_feeds()).respond_with_handler(slow_feed)
+    store = Store.in_dir(tmp_path / "data")
+    feed_count = 40
+    for number in range(feed_count):
+        store.add_feed(httpserver.url_for(f"/feed-{number}.xml"), title=f"Feed {number}")
+    app = make_app(store, offline=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("R")
+        for _ in range(100):
+            if served:
+                break
+            await pilot.pause(0.05)
+        await pilot.press("q")
+    # The refresh thread is the executor's: once it is done, nothing more is fetched.
+    await asyncio.get_running_loop().shutdown_default_executor()
+    assert 0 < len(served) < feed_count
+    store.close()

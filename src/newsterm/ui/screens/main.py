@@ -534,24 +534,42 @@ class MainScreen(Screen[None], inherit_bindings=False):
 
     @work(thread=True, exclusive=True, group="refresh", exit_on_error=False, description="Refresh")
     def _refresh(self, feeds: list[Feed], label: str) -> None:
-        from newsterm.refresh import refresh_feeds  # loads httpx with the first refresh
+        # The refresh service (and httpx) loads with the first refresh.
+        from newsterm.refresh import RefreshReport, refresh_feeds
 
         worker = get_current_worker()
         self.post_message(RefreshStarted(len(feeds), label))
+        report = RefreshReport()  # filled as feeds finish, so a stopped run reports too
 
         def progressed(progress: RefreshProgress) -> None:
+            if progress.latest is not None:
+                report.outcomes.append(progress.latest)
             self.post_message(RefreshProgressed(progress))  # thread-safe
 
-        report = asyncio.run(
-            refresh_feeds(
-                self.napp.store,
-                self.napp.settings,
-                feeds,
-                on_progress=progressed,
-                is_cancelled=lambda: worker.is_cancelled,
+        async def run() -> bool:
+            """Refresh until done or until the worker is cancelled (a newer refresh, or
+            quitting): then the whole run is cancelled at once, in-flight fetches too, so
+            quitting never waits for hundreds of feeds."""
+            task = asyncio.ensure_future(
+                refresh_feeds(
+                    self.napp.store,
+                    self.napp.settings,
+                    feeds,
+                    on_progress=progressed,
+                    is_cancelled=lambda: worker.is_cancelled,
+                )
             )
-        )
-        self.post_message(RefreshFinished(report, cancelled=worker.is_cancelled))
+            while not task.done():
+                if worker.is_cancelled:
+                    task.cancel()
+                await asyncio.wait({task}, timeout=0.1)
+            if task.cancelled():
+                return True
+            task.result()  # a failure of the run itself reaches the worker's handler
+            return worker.is_cancelled
+
+        cancelled = asyncio.run(run())
+        self.post_message(RefreshFinished(report, cancelled=cancelled))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if forward_worker_failure(self, event) and event.worker.group == "refresh":
@@ -576,9 +594,11 @@ class MainScreen(Screen[None], inherit_bindings=False):
         self.refresh_total = 0
         report = message.report
         failed = report.failed
-        summary = f"Refreshed {len(report.outcomes):,} feeds: {report.new_entries:,} new"
+        done = len(report.outcomes)
+        feeds = f"{done:,} feed{'s' if done != 1 else ''}"
+        summary = f"Refreshed {feeds}: {report.new_entries:,} new"
         if message.cancelled:
-            summary = f"Refresh stopped after {len(report.outcomes):,} feeds"
+            summary = f"Refresh stopped after {feeds}: {report.new_entries:,} new"
         if failed:
             latest = failed[-1]
             summary += f", {len(failed)} failed (last: {latest.title}: {latest.error})"
