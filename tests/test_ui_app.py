@@ -316,7 +316,7 @@ async def test_refresh_runs_while_keys_keep_working(tmp_path: Path, httpserver: 
         await pilot.press("enter", "j", "j", "j")
         await pilot.press("R")
         await pilot.pause()
-        assert screen.refresh_total > 0
+        assert screen.refresher.running
         seen_progress = False
         moves = 0
         for _ in range(300):
@@ -325,13 +325,13 @@ async def test_refresh_runs_while_keys_keep_working(tmp_path: Path, httpserver: 
             before = articles.cursor
             await pilot.press("j" if moves % 2 == 0 else "k")  # keys work during the refresh
             moves += articles.cursor != before
-            if not screen.refresh_total:
+            if not screen.refresher.running:
                 break
             await pilot.pause(0.05)
         kept = articles.current_id
         await settle(pilot)
         assert seen_progress and moves > 0
-        assert screen.refresh_total == 0, [n.message for n in app._notifications]
+        assert not screen.refresher.running, [n.message for n in app._notifications]
         assert "Refreshed 32 feeds: 48 new, 8 failed" in screen.status.message
         assert articles.current_id == kept  # the selection survives new entries
         fresh = store.count_entries(EntryQuery(search="Fresh"))
@@ -352,7 +352,7 @@ async def test_offline_mode_never_refreshes(store: Store) -> None:
         await pilot.press("R")
         await settle(pilot)
         screen = main_screen(app)
-        assert screen.refresh_total == 0
+        assert not screen.refresher.running
         assert "offline" in screen.status.message.lower()
         await pilot.press("a")
         await pilot.pause()
@@ -505,9 +505,9 @@ async def test_feed_error_shows_on_demand(store: Store) -> None:
 async def test_entries_written_by_another_process_appear(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from newsterm.ui.screens import main as main_module
+    from newsterm.ui import refresher
 
-    monkeypatch.setattr(main_module, "DATA_POLL_SECONDS", 0.1)
+    monkeypatch.setattr(refresher, "DATA_POLL_SECONDS", 0.1)
     app = make_app(store)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -579,9 +579,9 @@ async def test_a_failing_worker_notifies_instead_of_crashing(
 async def test_start_paints_cache_then_refreshes_due_feeds(
     tmp_path: Path, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from newsterm.ui.screens import main as main_module
+    from newsterm.ui import refresher
 
-    monkeypatch.setattr(main_module, "DUE_CHECK_SECONDS", 0.2)
+    monkeypatch.setattr(refresher, "DUE_CHECK_SECONDS", 0.2)
     served = {"count": 0}
 
     def feed(request: Request) -> Response:
@@ -601,7 +601,7 @@ async def test_start_paints_cache_then_refreshes_due_feeds(
             await settle(pilot)
             if (
                 store.count_entries(EntryQuery(feed_id=due.id))
-                and not main_screen(app).refresh_total
+                and not main_screen(app).refresher.running
             ):
                 break
             await pilot.pause(0.05)

@@ -40,6 +40,8 @@ class RefreshFinished(Message):
 
     report: RefreshReport
     cancelled: bool = False
+    run: int = 0
+    """Which run ended (a replaced run may finish after its successor started)."""
 
 
 @dataclass

@@ -7,7 +7,6 @@ list, a refresh, marking thousands read) runs in a thread worker that posts a me
 
 from __future__ import annotations
 
-import asyncio
 import functools
 from collections.abc import Callable
 from dataclasses import replace
@@ -16,16 +15,15 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult, SuspendNotSupported
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.dom import DOMNode
 from textual.events import DescendantFocus, Resize
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.worker import Worker, get_current_worker
+from textual.worker import Worker
 
-from newsterm.browser import UnsafeURLError, launch_background, plan_open, run_foreground
 from newsterm.models import EntryQuery, Feed, View
 from newsterm.ui.formatting import absolute_date, one_line
 from newsterm.ui.messages import (
@@ -36,7 +34,9 @@ from newsterm.ui.messages import (
     RefreshStarted,
     forward_worker_failure,
 )
+from newsterm.ui.opener import open_link
 from newsterm.ui.palette_command import PaletteCommand
+from newsterm.ui.refresher import Refresher
 from newsterm.ui.screens.add_feed import AddFeedScreen
 from newsterm.ui.screens.confirm import ConfirmScreen
 from newsterm.ui.screens.help import HelpGroup, keymap_problems, node_help
@@ -50,7 +50,6 @@ from newsterm.ui.widgets.reader import Reader
 from newsterm.ui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
-    from newsterm.refresh import RefreshProgress
     from newsterm.ui.app import NewstermApp
 
 NARROW_WIDTH = 100
@@ -58,11 +57,8 @@ NARROW_WIDTH = 100
 TINY_WIDTH = 60
 """Below this many columns: one pane at a time."""
 PANES = ("feeds", "articles", "reader")
-DATA_POLL_SECONDS = 3.0
-"""How often to look for entries written by another process (a CLI refresh)."""
 RELOAD_SECONDS = 1.0
 """During a refresh, counts and the list reload at most this often."""
-DUE_CHECK_SECONDS = 60.0
 
 
 _Method = TypeVar("_Method", bound=Callable[..., Any])
@@ -129,15 +125,10 @@ class MainScreen(Screen[None], inherit_bindings=False):
         super().__init__()
         self.active_pane = "feeds"
         """The pane with focus (decides which panes show on a narrow terminal)."""
-        self.refresh_total = 0
-        """Feeds in the running refresh (0 when none runs)."""
-        self.last_error: str | None = None
-        """The last refresh error, kept for the status line."""
         self.undo_stack: list[list[int]] = []
         """Ids changed by each "mark all read", most recent last."""
         self.last_search = ""
         self._dirty = False
-        self._data_version = 0
 
     @property
     def napp(self) -> NewstermApp:
@@ -156,6 +147,7 @@ class MainScreen(Screen[None], inherit_bindings=False):
                 yield ArticleList(app.store, app.now, id="articles")
                 yield Reader(app.now, id="reader")
         yield StatusBar(id="status")
+        yield Refresher(app.store, app.settings, offline=app.offline, now=app.now)
 
     @property
     def feed_list(self) -> FeedList:
@@ -173,6 +165,10 @@ class MainScreen(Screen[None], inherit_bindings=False):
     def status(self) -> StatusBar:
         return self.query_one(StatusBar)
 
+    @property
+    def refresher(self) -> Refresher:
+        return self.query_one(Refresher)
+
     def on_mount(self) -> None:
         app = self.napp
         self.feed_list.border_title = "Feeds"
@@ -182,20 +178,16 @@ class MainScreen(Screen[None], inherit_bindings=False):
         feeds = app.store.list_feeds()
         self.feed_list.set_feeds(feeds, app.store.count_entries(EntryQuery(starred_only=True)))
         self._update_counts()
-        self._data_version = app.store.data_version()
         self.feed_list.focus()
         self.feed_list.highlighted = 0
-        self.set_interval(DATA_POLL_SECONDS, self._poll_data_version)
         self.set_interval(RELOAD_SECONDS, self._reload_if_dirty)
         self._check_keymap()
         if app.offline:
             self.status.show_message("Demo mode: offline, nothing is fetched.")
         if not feeds:
             self.call_after_refresh(self._welcome)
-        elif not app.offline and app.settings.refresh_on_start:
-            self.refresh_due()
-        if not app.offline and app.settings.refresh_interval > 0:
-            self.set_interval(DUE_CHECK_SECONDS, self.refresh_due)
+        elif app.settings.refresh_on_start:
+            self.refresher.refresh_due()
 
     def _check_keymap(self) -> None:
         """Report keymap entries that name no binding or take a key already in use."""
@@ -432,39 +424,15 @@ class MainScreen(Screen[None], inherit_bindings=False):
     # -- next unread --------------------------------------------------------------------
     @reports_errors("Finding the next unread article")
     def action_next_unread(self, direction: int) -> None:
-        found = self._unread_in_list(direction)
+        found = self.article_list.find_unread(direction, opened_id=self._opened_id())
         if found is not None:
             self.article_list.move_to_id(found)
             self.open_entry(found, focus_reader=False)
             return
         self._unread_in_next_feed(direction)
 
-    def _unread_in_list(self, direction: int) -> int | None:
-        articles = self.article_list
-        target = articles.target
-        if target is None or not articles.loaded:
-            return None
-        current = articles.current_id
-        shown = self.reader.entry.id if self.reader.entry is not None else None
-        if current is not None and current != shown:
-            # The cursor's own entry counts until it has been opened.
-            summary = articles.summary(current)
-            if summary is not None and not summary.read:
-                return current
-        if direction > 0:
-            return self.napp.store.next_unread(target.query, current)
-        # Backwards: walk up from the cursor a window at a time.
-        ids = articles.entry_ids
-        end = articles.cursor
-        while end > 0:
-            start = max(0, end - 200)
-            window = list(ids[start:end])
-            unread = {s.id for s in self.napp.store.entry_summaries(window) if not s.read}
-            for entry_id in reversed(window):
-                if entry_id in unread:
-                    return entry_id
-            end = start
-        return None
+    def _opened_id(self) -> int | None:
+        return self.reader.entry.id if self.reader.entry is not None else None
 
     def _unread_in_next_feed(self, direction: int) -> None:
         feeds = self.feed_list
@@ -494,104 +462,50 @@ class MainScreen(Screen[None], inherit_bindings=False):
     @reports_errors("Finding the next unread article")
     def _open_first_unread(self, articles: ArticleList, direction: int) -> None:
         """After switching feeds for n/N: open its first (or, going back, last) unread."""
-        ids = articles.entry_ids
-        if not ids or articles.target is None:
+        if not articles.entry_ids:
             return
-        found: int | None
-        if direction > 0:
-            found = self.napp.store.next_unread(articles.target.query, None)
-        else:
-            articles.move_to(len(ids) - 1)
-            last = articles.summary(ids[-1])
-            found = last.id if last is not None and not last.read else self._unread_in_list(-1)
+        articles.move_to(0 if direction > 0 else len(articles.entry_ids) - 1)
+        found = articles.find_unread(direction, opened_id=None)
         if found is not None:
             articles.move_to_id(found)
             self.open_entry(found, focus_reader=False)
 
     # -- refresh ------------------------------------------------------------------------
-    @reports_errors("Checking for due feeds")
-    def refresh_due(self) -> None:
-        """Refresh the feeds whose next check has come (quietly skipped if one runs)."""
-        app = self.napp
-        if app.offline or self.refresh_total:
-            return
-        due = app.store.feeds_due(app.now())
-        if due:
-            self.start_refresh(due, f"{len(due)} due feed{'s' if len(due) != 1 else ''}")
-
     def start_refresh(self, feeds: list[Feed], label: str) -> None:
-        """Refresh `feeds` in a worker; progress arrives as messages."""
-        if self.napp.offline:
-            self.status.show_message("Demo mode: offline, nothing is fetched.")
-            self.notify("demo mode: offline", severity="warning")
-            return
+        """Refresh `feeds` in the background; progress arrives as messages."""
         if not feeds:
             self.status.show_message("No feeds to refresh.")
-            return
-        self.refresh_total = len(feeds)
-        self.status.show_progress(0, len(feeds))
-        self._refresh(feeds, label)
-
-    @work(thread=True, exclusive=True, group="refresh", exit_on_error=False, description="Refresh")
-    def _refresh(self, feeds: list[Feed], label: str) -> None:
-        # The refresh service (and httpx) loads with the first refresh.
-        from newsterm.refresh import RefreshReport, refresh_feeds
-
-        worker = get_current_worker()
-        self.post_message(RefreshStarted(len(feeds), label))
-        report = RefreshReport()  # filled as feeds finish, so a stopped run reports too
-
-        def progressed(progress: RefreshProgress) -> None:
-            if progress.latest is not None:
-                report.outcomes.append(progress.latest)
-            self.post_message(RefreshProgressed(progress))  # thread-safe
-
-        async def run() -> bool:
-            """Refresh until done or until the worker is cancelled (a newer refresh, or
-            quitting): then the whole run is cancelled at once, in-flight fetches too, so
-            quitting never waits for hundreds of feeds."""
-            task = asyncio.ensure_future(
-                refresh_feeds(
-                    self.napp.store,
-                    self.napp.settings,
-                    feeds,
-                    on_progress=progressed,
-                    is_cancelled=lambda: worker.is_cancelled,
-                )
-            )
-            while not task.done():
-                if worker.is_cancelled:
-                    task.cancel()
-                await asyncio.wait({task}, timeout=0.1)
-            if task.cancelled():
-                return True
-            task.result()  # a failure of the run itself reaches the worker's handler
-            return worker.is_cancelled
-
-        cancelled = asyncio.run(run())
-        self.post_message(RefreshFinished(report, cancelled=cancelled))
+        elif self.refresher.start(feeds, label):
+            self.status.show_progress(0, len(feeds))
+        else:
+            self.status.show_message("Demo mode: offline, nothing is fetched.")
+            self.notify("demo mode: offline", severity="warning")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if forward_worker_failure(self, event) and event.worker.group == "refresh":
-            self.refresh_total = 0
-            self.status.end_progress(f"Refresh failed: {event.worker.error}", error=True)
+        forward_worker_failure(self, event)
+
+    @on(Refresher.Failed)
+    def _refresh_failed(self, message: Refresher.Failed) -> None:
+        self.status.end_progress(f"Refresh failed: {message.error}", error=True)
+        self._reload_now()
+
+    @on(Refresher.DataChanged)
+    def _data_changed(self) -> None:
+        self._dirty = True
 
     @on(RefreshStarted)
     def _refresh_started(self, message: RefreshStarted) -> None:
-        self.refresh_total = message.total
         self.status.show_progress(0, message.total)
 
     @on(RefreshProgressed)
     def _refresh_progressed(self, message: RefreshProgressed) -> None:
         progress = message.progress
-        self.status.show_progress(progress.done, progress.total)
-        if progress.latest is not None and progress.latest.error:
-            self.last_error = f"{progress.latest.title}: {progress.latest.error}"
+        if self.refresher.running:
+            self.status.show_progress(progress.done, progress.total)
         self._dirty = True
 
     @on(RefreshFinished)
     def _refresh_finished(self, message: RefreshFinished) -> None:
-        self.refresh_total = 0
         report = message.report
         failed = report.failed
         done = len(report.outcomes)
@@ -607,7 +521,7 @@ class MainScreen(Screen[None], inherit_bindings=False):
 
     @reports_errors("Refresh")
     def action_refresh_feed(self) -> None:
-        if self.refresh_total:
+        if self.refresher.running:
             self.status.show_message("A refresh is running; it will finish first.")
             return
         feeds = self.feed_list
@@ -630,13 +544,6 @@ class MainScreen(Screen[None], inherit_bindings=False):
     @reports_errors("Refresh")
     def action_refresh_all(self) -> None:
         self.start_refresh(self.napp.store.list_feeds(), "all feeds")
-
-    @reports_errors("Checking for changes")
-    def _poll_data_version(self) -> None:
-        version = self.napp.store.data_version()
-        if version != self._data_version:
-            self._data_version = version
-            self._dirty = True
 
     def _reload_if_dirty(self) -> None:
         if self._dirty:
@@ -691,24 +598,8 @@ class MainScreen(Screen[None], inherit_bindings=False):
 
     def open_url(self, url: str) -> None:
         """Open an http(s) URL: a terminal browser suspends the app, others start detached."""
-        try:
-            plan = plan_open(url, self.napp.settings.browser)
-        except UnsafeURLError as error:
-            self.status.show_message(f"Not opened: {error}", error=True)
-            return
-        try:
-            if plan.terminal:
-                with self.app.suspend():
-                    run_foreground(plan)
-            else:
-                launch_background(plan)
-        except SuspendNotSupported:
-            self.status.show_message("Cannot run a terminal browser here.", error=True)
-            return
-        except OSError as error:
-            self.status.show_message(f"Could not start the browser: {error}", error=True)
-            return
-        self.status.show_message(f"Opened {plan.url}")
+        message, error = open_link(self.app, url, self.napp.settings.browser)
+        self.status.show_message(message, error=error)
 
     @reports_errors("Copying the link")
     def action_copy_link(self) -> None:

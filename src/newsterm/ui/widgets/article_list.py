@@ -33,6 +33,8 @@ from newsterm.ui.selection import ListTarget
 FIRST_PAGE = 60
 """Rows shown at once when a big list opens, before all its ids have loaded."""
 PREFETCH_MARGIN = 40
+UNREAD_SCAN_WINDOW = 200
+"""Rows read per query when looking upwards for an unread entry."""
 """Rows fetched above and below the visible window in one query."""
 DATE_WIDTH = 8
 """Cells for the relative date column ("23h", "Mar 14", "Jan 2014")."""
@@ -290,6 +292,32 @@ class ArticleList(ScrollView, can_focus=True, inherit_bindings=False):
         index = self.cursor + delta
         if 0 <= index < len(self._ids):
             return self._ids[index]
+        return None
+
+    def find_unread(self, direction: int, *, opened_id: int | None) -> int | None:
+        """The nearest unread entry from the cursor (down for +1, up for -1), or None.
+
+        The cursor's own entry counts unless it is `opened_id` (already shown). Going down
+        is one indexed query; going up reads the rows above a window at a time.
+        """
+        if self.target is None or not self._loaded:
+            return None
+        current = self.current_id
+        if current is not None and current != opened_id:
+            summary = self.summary(current)
+            if summary is not None and not summary.read:
+                return current
+        if direction > 0:
+            return self.store.next_unread(self.target.query, current)
+        end = self.cursor
+        while end > 0:
+            start = max(0, end - UNREAD_SCAN_WINDOW)
+            window = self._ids[start:end]
+            unread = {row.id for row in self.store.entry_summaries(window) if not row.read}
+            for entry_id in reversed(window):
+                if entry_id in unread:
+                    return entry_id
+            end = start
         return None
 
     # -- loading ------------------------------------------------------------------------
