@@ -657,3 +657,24 @@ async def test_quitting_stops_a_running_refresh(tmp_path: Path, httpserver: HTTP
     await asyncio.get_running_loop().shutdown_default_executor()
     assert 0 < len(served) < feed_count
     store.close()
+
+
+async def test_own_marks_do_not_reload_the_list(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from newsterm.ui import refresher
+
+    monkeypatch.setattr(refresher, "DATA_POLL_SECONDS", 0.1)
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        feeds, articles, reader = panes(app)
+        feeds.select_key("view:unread")
+        await settle(pilot)
+        listed = list(articles.entry_ids)
+        await pilot.press("enter", "enter", "escape", "j", "m")
+        await pilot.pause(0.5)
+        await settle(pilot)
+        # What was just read stays listed (and under the cursor) until a real reload.
+        assert list(articles.entry_ids) == listed
+        assert reader.entry is not None and reader.entry.id == listed[0]

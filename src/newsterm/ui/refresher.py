@@ -5,6 +5,7 @@ decides what they mean for the panes and the status line."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -147,6 +148,11 @@ class Refresher(Widget):
         if forward_worker_failure(self, event) and event.worker.group == "refresh":
             self.total = 0
             self.post_message(self.Failed(str(event.worker.error)))
+
+    def acknowledge_own_writes(self) -> None:
+        """Take the app's own writes (a mark, a star) as seen, so they cause no reload."""
+        with contextlib.suppress(Exception):  # if it fails, the next poll notices instead
+            self._data_version = self.store.data_version()
 
     def _poll_data_version(self) -> None:
         try:

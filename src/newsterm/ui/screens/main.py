@@ -321,6 +321,7 @@ class MainScreen(Screen[None], inherit_bindings=False):
             return
         if self.napp.settings.mark_read_on_open and not entry.read:
             if store.set_read([entry.id], True):
+                self.refresher.acknowledge_own_writes()
                 self.feed_list.adjust_unread(entry.feed_id, -1)
                 self._update_counts()
             self.article_list.patch(entry.id, read=True)
@@ -359,6 +360,7 @@ class MainScreen(Screen[None], inherit_bindings=False):
             return
         read = not summary.read
         if self.napp.store.set_read([summary.id], read):
+            self.refresher.acknowledge_own_writes()
             self.feed_list.adjust_unread(summary.feed_id, -1 if read else 1)
             self._update_counts()
         self.article_list.patch(summary.id, read=read)
@@ -373,6 +375,7 @@ class MainScreen(Screen[None], inherit_bindings=False):
             return
         starred = not summary.starred
         if self.napp.store.set_starred([summary.id], starred):
+            self.refresher.acknowledge_own_writes()
             self.feed_list.adjust_starred(1 if starred else -1)
         self.article_list.patch(summary.id, starred=starred)
         self._refresh_reader_header(summary.id)
@@ -658,6 +661,7 @@ class MainScreen(Screen[None], inherit_bindings=False):
     def _delete(self, feed: Feed) -> None:
         store = self.napp.store
         store.remove_feed(feed.id)
+        self.refresher.acknowledge_own_writes()
         target = self.article_list.target
         if target is not None and target.feed_id == feed.id:
             self.reader.show_placeholder()
