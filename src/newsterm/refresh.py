@@ -184,7 +184,8 @@ class _Pipeline:
             # spawn, not fork: the app calls this from a thread, and forking a threaded
             # process can deadlock the child.
             context = multiprocessing.get_context("spawn")
-            workers = max(1, min(os.cpu_count() or 1, 4))
+            # This process keeps a core busy (HTTP, writing): one worker fewer than cores.
+            workers = max(1, min((os.cpu_count() or 1) - 1, 4))
             self.pool = ProcessPoolExecutor(
                 max_workers=workers, mp_context=context, initializer=init_worker
             )
