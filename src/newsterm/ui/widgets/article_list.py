@@ -211,7 +211,8 @@ class ArticleList(ScrollView, can_focus=True, inherit_bindings=False):
             self._summaries.clear()  # rows are re-read for the new list, never stale
             self.set_reactive(ArticleList.cursor, 0)
             self.scroll_to(y=0, animate=False, immediate=True)
-            self.virtual_size = Size(self.size.width, 0)
+            # The height changes when the ids arrive (a new height costs a layout of the
+            # screen, so it is set once, and not at all when both lists are as long).
             self.refresh()
         self._after_load = then
         self._request_ids(keep_id=self.current_id if same else None)
@@ -234,7 +235,7 @@ class ArticleList(ScrollView, can_focus=True, inherit_bindings=False):
             self._summaries[summary.id] = summary
         self._ids = [summary.id for summary in first]
         self._partial = True
-        self.virtual_size = Size(self.size.width, len(self._ids))
+        self._set_height()
         self.refresh()
         self.post_message(self.Highlighted(self, self.current_id))
 
@@ -368,7 +369,7 @@ class ArticleList(ScrollView, can_focus=True, inherit_bindings=False):
                 index = message.ids.index(keep_id)
             except ValueError:
                 index = min(self.cursor, max(0, len(message.ids) - 1))
-        self.virtual_size = Size(self.size.width, len(self._ids))
+        self._set_height()
         self.set_reactive(ArticleList.cursor, index)
         # Keep the highlighted row where it was on screen when rows arrive above it.
         self.scroll_to(y=max(0, index - max(0, screen_row)), animate=False, immediate=True)
@@ -517,8 +518,13 @@ class ArticleList(ScrollView, can_focus=True, inherit_bindings=False):
     def on_blur(self) -> None:
         self.refresh_line(self.cursor)
 
+    def _set_height(self) -> None:
+        size = Size(self.size.width, len(self._ids))
+        if size != self.virtual_size:
+            self.virtual_size = size
+
     def on_resize(self, event: events.Resize) -> None:
-        self.virtual_size = Size(event.size.width, len(self._ids))
+        self._set_height()
         self._scroll_cursor_into_view()
 
     # -- actions ------------------------------------------------------------------------
