@@ -25,7 +25,7 @@ from textual.pilot import Pilot  # noqa: E402 - after the path set-up
 from textual.widgets import Input  # noqa: E402
 
 from newsterm.config import Settings  # noqa: E402
-from newsterm.demo import load_demo  # noqa: E402
+from newsterm.demo import DEMO_DATE, load_demo  # noqa: E402
 from newsterm.store import Store  # noqa: E402
 from newsterm.ui.app import NewstermApp  # noqa: E402
 from newsterm.ui.screens.main import MainScreen  # noqa: E402
@@ -114,9 +114,10 @@ async def take(shot: Shot, out: Path) -> Path:
         store = Store.in_dir(Path(tmp))
         try:
             if shot.demo:
-                load_demo(store)
+                load_demo(store, now=DEMO_DATE)
             settings = Settings(refresh_on_start=False, refresh_interval=0)
-            app = NewstermApp(store=store, settings=settings, offline=True)
+            # A fixed clock: relative dates ("3h") read the same whenever this runs.
+            app = NewstermApp(store=store, settings=settings, offline=True, now=lambda: DEMO_DATE)
             async with app.run_test(size=shot.size) as pilot:
                 await _settle(pilot)
                 await shot.steps(pilot)

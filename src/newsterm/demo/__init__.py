@@ -64,9 +64,13 @@ def _shift_dates(feeds: list[ParsedFeed], now: datetime) -> None:
             entry.updated = entry.updated + shift if entry.updated else None
 
 
-def load_demo(store: Store) -> int:
-    """Subscribe `store` to every demo feed and store its entries; returns the entry count."""
-    now = datetime.now(UTC)
+def load_demo(store: Store, *, now: datetime | None = None) -> int:
+    """Subscribe `store` to every demo feed and store its entries; returns the entry count.
+
+    Dates are shifted so the newest entry is three hours older than `now` (the clock by
+    default; a fixed time gives the same store every day, as screenshots need).
+    """
+    now = now or datetime.now(UTC)
     loaded: list[tuple[DemoFeed, ParsedFeed]] = []
     for demo in demo_feeds():
         data = _feeds_dir().joinpath(demo.file).read_bytes()
