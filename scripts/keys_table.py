@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from textual.app import App  # noqa: E402 - after the path set-up
+from textual.binding import Binding  # noqa: E402
 from textual.dom import DOMNode  # noqa: E402
 
 from newsterm.ui.app import NewstermApp  # noqa: E402
@@ -34,12 +35,21 @@ SECTIONS: list[tuple[str, type[DOMNode]]] = [
 
 def keys_markdown(app: App[object]) -> str:
     """One table: pane, keys, what they do (default keymap)."""
-    lines = ["| Where | Keys | Action |", "|---|---|---|"]
+    lines = ["| Where | Keys | Action | Binding id |", "|---|---|---|---|"]
     for title, owner in SECTIONS:
         group = help_group(app, title, owner.BINDINGS, {})
+        ids: dict[str, list[str]] = {}
+        for binding in owner.BINDINGS:
+            if isinstance(binding, Binding) and binding.id:
+                label = binding.group.description if binding.group else binding.description
+                ids.setdefault(label, []).append(binding.id)
         for row in group.rows:
             keys = row.keys.replace("|", "\\|")
-            lines.append(f"| {title} | `{keys}` | {row.description} |")
+            found = ids.get(row.description, [])
+            binding_id = f"`{found[0]}`" if len(found) == 1 else ""
+            if len(found) > 1:
+                binding_id = f"`{found[0]}` … `{found[-1]}`"
+            lines.append(f"| {title} | `{keys}` | {row.description} | {binding_id} |")
     return "\n".join(lines)
 
 
