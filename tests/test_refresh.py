@@ -169,3 +169,51 @@ async def test_subscribe_to_nothing_is_a_clear_error(httpserver: HTTPServer, sto
     with pytest.raises(FeedError, match="no feed found"):
         await subscribe(store, SETTINGS, httpserver.url_for("/"))
     assert store.list_feeds() == []
+
+
+async def test_cancelling_stops_feeds_still_waiting(httpserver: HTTPServer, store: Store) -> None:
+    body = corpus_feed(ATOM)
+    for index in range(10):
+        httpserver.expect_request(f"/c{index}").respond_with_data(
+            body, content_type="application/atom+xml"
+        )
+        store.add_feed(httpserver.url_for(f"/c{index}"))
+    one_at_a_time = Settings(fetch=FetchSettings(concurrency=1, per_host=1, total_timeout=5))
+    progress: list[RefreshProgress] = []
+
+    report = await refresh_feeds(
+        store,
+        one_at_a_time,
+        on_progress=progress.append,
+        is_cancelled=lambda: len(progress) > 3,  # cancel after three feeds finished
+    )
+    assert 3 <= len(report.outcomes) < 10
+    assert len(httpserver.log) == len(report.outcomes)
+
+
+async def test_a_pool_that_cannot_start_falls_back_to_in_process(
+    httpserver: HTTPServer, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import newsterm.refresh as refresh_module
+
+    class UnstartablePool:
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            pass
+
+        def submit(self, *args: object, **kwargs: object) -> None:
+            raise ValueError("bad value(s) in fds_to_keep")  # as under a TUI without stderr
+
+        def shutdown(self, *args: object, **kwargs: object) -> None:
+            pass
+
+    monkeypatch.setattr(refresh_module, "ProcessPoolExecutor", UnstartablePool)
+    monkeypatch.setattr(refresh_module, "POOL_AFTER_BYTES", 0)
+    body = corpus_feed(RSS)
+    for index in range(4):
+        httpserver.expect_request(f"/p{index}").respond_with_data(
+            body, content_type="application/rss+xml"
+        )
+        store.add_feed(httpserver.url_for(f"/p{index}"))
+    report = await refresh_feeds(store, SETTINGS)
+    assert report.failed == []
+    assert report.new_entries == 4 * len(feedparser.parse(body).entries)

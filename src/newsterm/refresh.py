@@ -177,9 +177,13 @@ class _Pipeline:
         self.inline = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsterm-parse")
         self.pool: ProcessPoolExecutor | None = None
         self.received = 0
+        self.disabled = False
+        """Set when the pool cannot start; everything is then parsed in this process."""
 
     def _parser(self, size: int) -> Executor:
         self.received += size
+        if self.disabled:
+            return self.inline
         if self.pool is None and self.received >= POOL_AFTER_BYTES and (os.cpu_count() or 1) > 1:
             # spawn, not fork: the app calls this from a thread, and forking a threaded
             # process can deadlock the child.
@@ -200,9 +204,14 @@ class _Pipeline:
             return await loop.run_in_executor(parser, parse_and_prepare, body, url, content_type)
         except BrokenProcessPool:
             # A worker died (out of memory on a hostile feed): parse here instead.
-            return await loop.run_in_executor(
-                self.inline, parse_and_prepare, body, url, content_type
-            )
+            pass
+        except (OSError, ValueError):
+            if parser is self.inline:
+                raise
+            # The pool could not start its workers (no usable stdio under some terminals,
+            # a process limit): parse in this process from now on; slower, not broken.
+            self.disabled = True
+        return await loop.run_in_executor(self.inline, parse_and_prepare, body, url, content_type)
 
     async def write(self, function: Callable[[], _T]) -> _T:
         return await asyncio.wrap_future(self.writer.submit(function))
@@ -324,6 +333,10 @@ async def refresh_feeds(
                     return
                 try:
                     async with in_flight:
+                        # Checked again once a slot is free: every feed's task starts at
+                        # once, and most of them wait here.
+                        if is_cancelled and is_cancelled():
+                            return
                         outcome = await _refresh_one(feed, fetcher, pipeline, settings)
                 except asyncio.CancelledError:
                     raise
