@@ -10,13 +10,14 @@ import re
 from datetime import UTC, datetime
 
 from newsterm.models import NotAFeedError, ParsedFeed
+from newsterm.parse.bounds import MAX_ENTRIES, bound_document
 from newsterm.parse.common import entry_identity
 from newsterm.parse.fast_xml import parse_fast
 from newsterm.parse.json_feed import parse_json
 from newsterm.parse.sniff import GZIP_MAGIC, HEAD_BYTES, DocumentKind, gunzip, head_text, sniff
 from newsterm.parse.xml_feed import parse_xml
 
-__all__ = ["DocumentKind", "entry_identity", "parse_feed", "sniff"]
+__all__ = ["MAX_ENTRIES", "DocumentKind", "entry_identity", "parse_feed", "sniff"]
 
 _FEED_MARKERS = ("<rss", "<feed", "<rdf:rdf", "<?xml", "<channel")
 """Signs of a feed behind leading junk (a stray PHP warning, say) in an "unknown" body."""
@@ -34,7 +35,8 @@ def parse_feed(
     only helps feedparser pick a charset. Relative links and enclosure URLs are
     resolved against xml:base or `url`; HTML bodies are returned as published,
     unsanitised. Dates are UTC; dates before 1970 or more than two days after `now`
-    (default: the current time) are dropped.
+    (default: the current time) are dropped. At most MAX_ENTRIES entries are read (the
+    first ones; `warning` says so), and unsafe DTD entities are never expanded.
 
     Raises NotAFeedError("not a feed: <why>") and nothing else.
     """
@@ -64,9 +66,14 @@ def _parse(data: bytes, url: str, content_type: str, now: datetime) -> ParsedFee
     if kind == "html" and not _FEED_ELEMENT.search(data):
         # Spares feedparser a whole web page (a user pasting a site's address).
         raise NotAFeedError("not a feed: this is a web page (HTML)")
+    # No entity bombs, and at most MAX_ENTRIES entries, whichever reader takes it.
+    data, cut_warning = bound_document(data)
+    feed = None
     if kind == "xml":
         # Well-formed UTF-8 RSS 2.0 / Atom 1.0 (most feeds): lxml, 10-20x faster, same result.
-        fast = parse_fast(data, url, content_type, now)
-        if fast is not None:
-            return fast
-    return parse_xml(data, url, content_type, kind, now)
+        feed = parse_fast(data, url, content_type, now)
+    if feed is None:
+        feed = parse_xml(data, url, content_type, kind, now)
+    if cut_warning:
+        feed.warning = cut_warning
+    return feed

@@ -26,6 +26,7 @@ from typing import Any
 import lxml.etree
 
 from newsterm.models import Enclosure, ParsedEntry, ParsedFeed
+from newsterm.parse.bounds import ADDRESS_SCAN_LENGTH, MAX_TAGS
 from newsterm.parse.common import (
     clean_line,
     entry_identity,
@@ -252,7 +253,8 @@ class _Context:
             self.set_link(value)
 
     def add_tag(self, term: str | None, scheme: str | None, label: str | None) -> None:
-        if not term and not scheme and not label:
+        # The cap mirrors bound_feedparser: the duplicate check is quadratic.
+        if (not term and not scheme and not label) or len(self.tags) >= MAX_TAGS:
             return
         value: list[str | None] = [term, scheme, label]
         if value not in self.tags:
@@ -272,6 +274,12 @@ class _Context:
         name = text
         if not name:
             return
+        # Mirrors bound_feedparser: the address search is quadratic in the text's length.
+        if len(name) > ADDRESS_SCAN_LENGTH:
+            if "@" not in name[:ADDRESS_SCAN_LENGTH]:
+                self.authors.append(name)
+                return
+            name = self.author_text = name[:ADDRESS_SCAN_LENGTH]
         match = _EMAIL.search(name)
         if match:
             email = match.group(0)

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from newsterm.models import Enclosure, NotAFeedError, ParsedEntry, ParsedFeed
+from newsterm.parse.bounds import MAX_ENTRIES
 from newsterm.parse.common import (
     clean_line,
     entry_identity,
@@ -165,10 +166,16 @@ def parse_json(data: bytes, url: str, now: datetime) -> ParsedFeed:
     minor = match.group(1) or "0"
     home_page = resolve_url(_str(document.get("home_page_url")), url)
     feed_author = _author_names(document)
+    items = _objects(document.get("items"))
     return ParsedFeed(
         title=clean_line(_str(document.get("title"))),
         link=home_page,
         description=clean_line(_str(document.get("description"))),
         kind=f"json1{minor}",
-        entries=[_item(item, url, feed_author, now) for item in _objects(document.get("items"))],
+        entries=[_item(item, url, feed_author, now) for item in items[:MAX_ENTRIES]],
+        warning=(
+            f"too many entries: kept the first {MAX_ENTRIES:,} of {len(items):,}"
+            if len(items) > MAX_ENTRIES
+            else None
+        ),
     )

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from newsterm.models import Enclosure, NotAFeedError, ParsedEntry, ParsedFeed
+from newsterm.parse.bounds import bound_feedparser
 from newsterm.parse.common import (
     clean_line,
     entry_identity,
@@ -224,6 +225,7 @@ def parse_xml(
     """Parse an RSS/RDF/Atom document (or try an odd one sniffed as HTML or unknown)."""
     import feedparser  # deferred: importing it costs ~0.15 s of start-up the UI need not pay
 
+    bound_feedparser(feedparser)  # no quadratic steps on hostile authors and categories
     # No Content-Location: feedparser would resolve permalink guids such as "1234"
     # against it, and an entry's identity must not change when its feed moves (an
     # http -> https redirect would make every entry new again). URLs are resolved here.
