@@ -162,3 +162,23 @@ def test_prepared_entries_store_what_parsed_ones_do(tmp_path: Path) -> None:
             results.append((stored, [(r.identity, r.content) for r in rows if r], len(found)))
     assert results[0] == results[1]
     assert results[0][2] == 1
+
+
+@pytest.mark.parametrize(
+    ("query", "index"),
+    [
+        (EntryQuery(search="word"), "entries_date"),
+        (EntryQuery(search="word", unread_only=True), "entries_unread_date"),
+        (EntryQuery(search="word", feed_id=1), "entries_feed_date"),
+    ],
+    ids=["all", "unread", "feed"],
+)
+def test_search_lists_walk_the_date_index_without_sorting(
+    store: Store, query: EntryQuery, index: str
+) -> None:
+    from newsterm.store import queries
+
+    steps = store.query_plan(*queries.entry_ids_sql(query))
+    assert any(f"INDEX {index}" in step for step in steps), steps
+    assert any("entries_fts VIRTUAL TABLE" in step for step in steps), steps
+    assert not any("TEMP B-TREE" in step for step in steps), steps

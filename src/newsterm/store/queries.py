@@ -66,7 +66,11 @@ def entry_filter(query: EntryQuery) -> tuple[str, tuple[Any, ...]]:
         if match is None:
             clauses.append("0")  # only punctuation: nothing can match
         else:
-            clauses.append("e.id IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH ?)")
+            # "+e.id": not a primary-key lookup per match (then a sort of every match), but
+            # the list's date index in order, each row probed in the matches: a common word
+            # at 100,000 entries took 270 ms, now 140; a first page, 180 -> 70 ms. Rare
+            # words cost more (2 -> 17 ms), still well within a frame budget.
+            clauses.append("+e.id IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH ?)")
             params.append(match)
     return (" AND ".join(clauses) or "1"), tuple(params)
 
