@@ -46,6 +46,7 @@ _CONTENT = "http://purl.org/rss/1.0/modules/content/"
 _DC = "http://purl.org/dc/elements/1.1/"
 _A = "{" + _ATOM + "}"
 _A_LINK = _A + "link"
+_A_ID = _A + "id"
 _A_LENGTH = len(_A)
 _NAME_TAGS = frozenset({_A + "name", "name"})
 _EMAIL_URI_TAGS = frozenset({_A + "email", _A + "uri", "email", "uri"})
@@ -417,6 +418,12 @@ class _Reader:
                 self.author_element(feed, child)
             elif tag == _A_LINK:
                 self.link_element(feed, child)
+            elif tag == _A_ID:
+                # feedparser reads atom:id as a guid: the feed's link unless it has one.
+                feed.once(tag)
+                if child.attrib:
+                    raise _Unsupported("id attributes")
+                feed.default_link(_fix_uri(self.text(child)))
             elif tag in _RSS_CHANNEL_INERT or _inert_leaf(tag, child):
                 continue
             elif tag == _DC_CREATOR:
@@ -638,8 +645,38 @@ def _namespace(tag: str) -> str:
 
 
 def _inert_leaf(tag: str, element: Any) -> bool:
-    """An element without children in a namespace whose values newsterm never reads."""
-    return _namespace(tag) in _INERT_NAMESPACES and not len(element)
+    """An element without children that cannot change what newsterm reads: in a namespace
+    whose values newsterm never reads, or one for which feedparser has no handler (it then
+    only files the value under a key of its own, "prefix_name")."""
+    if len(element):
+        return False
+    namespace = _namespace(tag)
+    if namespace in _INERT_NAMESPACES:
+        return True
+    if not namespace:
+        return False  # plain RSS elements are listed one by one by the readers
+    key = (namespace, element.prefix or "", tag)
+    inert = _HANDLERLESS.get(key)
+    if inert is None:
+        inert = _HANDLERLESS[key] = _feedparser_ignores(namespace, element.prefix, tag)
+    return inert
+
+
+_HANDLERLESS: dict[tuple[str, str, str], bool] = {}
+
+
+def _feedparser_ignores(namespace: str, prefix: str | None, tag: str) -> bool:
+    """Whether feedparser has neither a start nor an end handler for this element."""
+    from feedparser.mixin import _FeedParserMixin as mixin  # deferred: ~0.15 s, rarely needed
+
+    lowered = namespace.lower()
+    if "backend.userland.com/rss" in lowered:
+        return False
+    known = {uri.lower(): name for uri, name in mixin.namespaces.items()}
+    mapped = known.get(lowered, prefix or "")
+    local = tag[tag.index("}") + 1 :].lower()
+    name = f"{mapped.lower()}_{local}" if mapped else local
+    return not hasattr(mixin, f"_start_{name}") and not hasattr(mixin, f"_end_{name}")
 
 
 def _line(media_type: str, value: str) -> str:
