@@ -309,9 +309,62 @@ def clean_tree(html: str, base_url: str = "") -> Element:
     return body
 
 
+_MAX_TAG_DEPTH = 200
+"""libxml2 stops parsing HTML nested 256 deep and drops everything after that point (the
+whole article, for 255 nested <div>s); start tags deeper than this are left out first."""
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)(?:\s[^>]*)?>")
+_VOID = tag_set("area base br col embed hr img input link meta param source track wbr")
+_IMPLIED_END = {
+    "p": {"p"},
+    "li": {"li"},
+    "dt": {"dt", "dd"},
+    "dd": {"dt", "dd"},
+    "tr": {"tr", "td", "th"},
+    "td": {"td", "th"},
+    "th": {"td", "th"},
+    "option": {"option"},
+}
+"""Start tags that end an open element of these names (so unclosed <li>s do not nest)."""
+
+
+def _flatten_deep_nesting(text: str) -> str:
+    """``text`` without the start and end tags nested deeper than ``_MAX_TAG_DEPTH``; their
+    content stays, one level up. Nesting is followed roughly as a browser would: void
+    elements, implied end tags, and end tags that close everything opened after them."""
+    if text.count("<") <= _MAX_TAG_DEPTH:
+        return text
+    pieces: list[str] = []
+    position = 0
+    open_tags: list[str] = []
+    dropped: dict[str, int] = {}
+    for match in _TAG.finditer(text):
+        closing, name = match.group(1), match.group(2).lower()
+        if name in _VOID or match.group(0).endswith("/>"):
+            continue
+        if not closing:
+            if open_tags and open_tags[-1] in _IMPLIED_END.get(name, ()):
+                open_tags.pop()
+            if len(open_tags) < _MAX_TAG_DEPTH:
+                open_tags.append(name)
+                continue
+            dropped[name] = dropped.get(name, 0) + 1
+        elif dropped.get(name):
+            dropped[name] -= 1
+        else:
+            if name in open_tags:
+                del open_tags[len(open_tags) - 1 - open_tags[::-1].index(name) :]
+            continue
+        pieces.append(text[position : match.start()])
+        position = match.end()
+    if not pieces:
+        return text
+    pieces.append(text[position:])
+    return "".join(pieces)
+
+
 def parse_html(html: str) -> Element:
     """Parse untrusted HTML safely into an lxml document (never raises on bad input)."""
-    text = safe_text(_PRIVATE_USE.sub("", html))
+    text = _flatten_deep_nesting(safe_text(_PRIVATE_USE.sub("", html)))
     parser = lxml.html.HTMLParser(
         encoding="utf-8",
         no_network=True,
