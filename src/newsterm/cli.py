@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -49,6 +50,22 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+_JSON_UNSAFE = re.compile(
+    "[\x7f-\x9f\u00ad\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb"
+    "\ud800-\udfff\U000e0000-\U000e007f]"
+)
+"""What json.dumps(ensure_ascii=False) leaves raw but a terminal must not get (it escapes C0)."""
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    """A JSON \\u escape for one character (a surrogate pair above U+FFFF)."""
+    code = ord(match.group())
+    if code > 0xFFFF:
+        code -= 0x10000
+        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+    return f"\\u{code:04x}"
 
 
 def _clean(text: str) -> str:
@@ -90,8 +107,10 @@ class Output:
         self.stream.write(text + "\n")
 
     def json(self, data: Any) -> None:
-        json.dump(data, self.stream, ensure_ascii=False, indent=2)
-        self.stream.write("\n")
+        """`data` as JSON: faithful, but with every character that could drive or disguise
+        a terminal (C1 controls, bidi overrides, invisible ones) written as a \\u escape."""
+        text = json.dumps(data, ensure_ascii=False, indent=2)
+        self.stream.write(_JSON_UNSAFE.sub(_json_escape, text) + "\n")
 
 
 def _iso(moment: datetime | None) -> str:
@@ -172,7 +191,7 @@ def cmd_add(ctx: Context) -> int:
 
     feed = asyncio.run(subscribe(ctx.store, ctx.settings, ctx.args.url, ctx.args.folder))
     out = Output.for_stdout()
-    out.line(f"Added feed {feed.id}: {_clean(feed.display_title)} <{feed.url}>")
+    out.line(f"Added feed {feed.id}: {_clean(feed.display_title)} <{_clean(feed.url)}>")
     out.line(f"{feed.total} entries, {feed.unread} unread")
     return EXIT_OK
 
@@ -202,7 +221,7 @@ def cmd_import(ctx: Context) -> int:
         added += 1
     out = Output.for_stdout()
     out.line(
-        f"Imported {added} feed{'s' if added != 1 else ''} from {path.name}"
+        f"Imported {added} feed{'s' if added != 1 else ''} from {_clean(path.name)}"
         f" ({skipped} skipped: already subscribed or not http(s))."
     )
     if added:
@@ -239,7 +258,8 @@ def cmd_refresh(ctx: Context) -> int:
         report = asyncio.run(refresh_feeds(ctx.store, ctx.settings, feeds, on_progress=on_progress))
     for outcome in sorted(report.failed, key=lambda o: o.feed_id):
         print(
-            f"feed {outcome.feed_id} {_clean(outcome.title)} <{outcome.url}>: {outcome.error}",
+            f"feed {outcome.feed_id} {_clean(outcome.title)} <{_clean(outcome.url)}>:"
+            f" {_clean(outcome.error or '')}",
             file=sys.stderr,
         )
     unchanged = sum(1 for o in report.outcomes if o.not_modified)
@@ -284,7 +304,14 @@ def cmd_list(ctx: Context) -> int:
         return EXIT_OK
     if not out.rich:
         for f in feeds:
-            fields = (f.id, _clean(f.title), f.url, _clean(f.folder or ""), f.unread, f.total)
+            fields = (
+                f.id,
+                _clean(f.title),
+                _clean(f.url),
+                _clean(f.folder or ""),
+                f.unread,
+                f.total,
+            )
             out.line("\t".join(map(str, (*fields, _clean(f.error or f.status)))))
         return EXIT_OK
     from rich.table import Table
@@ -324,7 +351,7 @@ def _print_entries(out: Output, entries: Sequence[EntrySummary], as_json: bool) 
         for e in entries:
             flags = ("N" if not e.read else "-") + ("*" if e.starred else "-")
             fields = (e.id, flags, _iso(e.published), _clean(e.feed_title), _clean(e.title))
-            out.line("\t".join(map(str, (*fields, e.link))))
+            out.line("\t".join(map(str, (*fields, _clean(e.link)))))
         return
     from rich.table import Table
     from rich.text import Text
@@ -542,12 +569,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as error:
         if args.debug:
             raise
-        print(f"newsterm: error: {error}", file=sys.stderr)
+        print(f"newsterm: error: {_clean(str(error))}", file=sys.stderr)
         return EXIT_USAGE
     except NewstermError as error:
         if args.debug:
             raise
-        print(f"newsterm: error: {error}", file=sys.stderr)
+        print(f"newsterm: error: {_clean(str(error))}", file=sys.stderr)
         return EXIT_FAILURE
     except KeyboardInterrupt:
         print("newsterm: interrupted", file=sys.stderr)
@@ -561,7 +588,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             raise
         print(
-            f"newsterm: internal error: {type(error).__name__}: {error}"
+            f"newsterm: internal error: {type(error).__name__}: {_clean(str(error))}"
             " (run with --debug for the traceback, and please report it)",
             file=sys.stderr,
         )
