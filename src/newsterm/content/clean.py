@@ -380,8 +380,30 @@ def parse_html(html: str) -> Element:
         except (etree.ParserError, ValueError):
             root = None
         if root is not None:
+            _unnest_void_elements(root)
             return root
     return lxml.html.document_fromstring(b"<html><body></body></html>", parser=parser)
+
+
+_HTML5_VOID = ("embed", "source", "track", "wbr", "keygen")
+"""Void in HTML5 but not in libxml2's HTML 4 parser, which makes everything after an
+unclosed <embed> its child (so removing the embed removed the rest of the paragraph)."""
+
+
+def _unnest_void_elements(root: Element) -> None:
+    """Move what libxml2 nested inside HTML5 void elements back out, after them."""
+    for element in list(root.iter(*_HTML5_VOID)):
+        children = list(element)
+        if not children and not element.text:
+            continue
+        tail = element.tail or ""
+        element.tail = element.text
+        element.text = None
+        anchor = element
+        for child in children:
+            anchor.addnext(child)  # the child's tail moves with it
+            anchor = child
+        anchor.tail = (anchor.tail or "") + tail
 
 
 def visible_text(element: Element) -> str:

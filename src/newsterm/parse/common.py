@@ -26,8 +26,10 @@ _CONTROL_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 _BLANK_LINES = re.compile(r"\n[ \t\r\f\v]*\n")
 
-_UNSAFE_URL_SCHEMES = frozenset({"javascript", "vbscript", "data", "file", "about"})
-"""Schemes a feed may not point a reader at: they run code or read local files."""
+_WEB_SCHEMES = frozenset({"http", "https"})
+"""The only schemes a feed may point a reader at. An allowlist: javascript:, data:, file:,
+vbscript:, but also ms-msdt:, search-ms:, intent:... run code, read local files or start
+other programs, and more keep being invented."""
 
 
 def strip_control(text: str) -> str:
@@ -78,7 +80,7 @@ def text_to_html(text: str) -> str:
 
 
 def resolve_url(url: str, base: str) -> str:
-    """`url` made absolute against `base`; "" for empty or unsafe (javascript:, data:...) URLs."""
+    """`url` made absolute against `base`; "" unless that is an http(s) URL with a host."""
     url = strip_control(url).strip()
     if not url:
         return ""
@@ -86,10 +88,10 @@ def resolve_url(url: str, base: str) -> str:
     with contextlib.suppress(ValueError):
         url = urljoin(base, url) if base else url
     try:
-        scheme = urlsplit(url).scheme.lower()
+        parts = urlsplit(url)
     except ValueError:
         return ""
-    if scheme in _UNSAFE_URL_SCHEMES:
+    if parts.scheme.lower() not in _WEB_SCHEMES or not parts.netloc:
         return ""
     return url
 
