@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import gzip
 import hashlib
 from pathlib import Path
+from typing import Any
 
 import feedparser
 import pytest
@@ -117,7 +119,20 @@ async def test_permanent_redirect_updates_the_stored_url(
     assert moved is not None and moved.url == httpserver.url_for("/new")
 
 
-async def test_many_feeds_parse_in_a_process_pool(httpserver: HTTPServer, store: Store) -> None:
+async def test_many_feeds_parse_in_a_process_pool(
+    httpserver: HTTPServer, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import newsterm.refresh as refresh_module
+
+    monkeypatch.setattr(refresh_module, "POOL_AFTER_BYTES", 0)  # the pool from the first feed
+    pools: list[object] = []
+    real_pool = concurrent.futures.ProcessPoolExecutor
+
+    def counting_pool(*args: Any, **kwargs: Any) -> Any:
+        pools.append(object())
+        return real_pool(*args, **kwargs)
+
+    monkeypatch.setattr(refresh_module, "ProcessPoolExecutor", counting_pool)
     names = [ATOM, RSS, RSS10]
     expected = 0
     for index in range(12):  # above the process-pool threshold
@@ -133,6 +148,7 @@ async def test_many_feeds_parse_in_a_process_pool(httpserver: HTTPServer, store:
     assert report.failed == []
     assert report.new_entries == expected
     assert store.count_entries(EntryQuery()) == expected
+    assert len(pools) == 1
 
 
 async def test_cancelled_refresh_stops_before_fetching(
