@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import hashlib
+import html
 import pickle
 from datetime import UTC, datetime, timedelta
 
@@ -517,3 +518,26 @@ def test_markup_like_text_only_raises_not_a_feed(text: str) -> None:
     for prefix in ("<rss version='2.0'><channel><item>", "<feed>", "{", ""):
         with contextlib.suppress(NotAFeedError):
             parse_feed((prefix + text).encode("utf-8", "surrogatepass"), FEED_URL)
+
+
+@pytest.mark.parametrize(
+    ("author", "expected"),
+    [
+        ("editor@commonplace.example.invalid (Agnes Whitlow)", "Agnes Whitlow"),
+        ("curator@museum.example.museum (Bob Ray)", "Bob Ray"),
+        ("Jane Doe <jane@example.org>", "Jane Doe"),
+        ("jane@example.org (Jane)", "Jane"),
+    ],
+)
+def test_rss_author_names_with_any_top_level_domain(author: str, expected: str) -> None:
+    for version in ("0.92", "2.0"):  # 0.92 goes through feedparser, 2.0 the fast path
+        document = (
+            f'<rss version="{version}"><channel><title>t</title><link>https://e.org/</link>'
+            f"<managingEditor>{html.escape(author)}</managingEditor>"
+            "<item><title>a</title><link>https://e.org/a</link><guid>a</guid></item>"
+            f"<item><title>b</title><link>https://e.org/b</link><guid>b</guid>"
+            f"<author>{html.escape(author)}</author></item>"
+            "</channel></rss>"
+        ).encode()
+        feed = parse_feed(document, "https://e.org/feed")
+        assert [entry.author for entry in feed.entries] == [expected, expected], version

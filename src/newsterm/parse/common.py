@@ -96,6 +96,23 @@ def resolve_url(url: str, base: str) -> str:
     return url
 
 
+# RSS authors are e-mail addresses with the name in brackets, "mail@example.org (Name)",
+# or "Name <mail@example.org>". feedparser's address pattern only knows top-level domains
+# of two to four letters, so "mail@example.museum (Name)" came out as the name "um (Name".
+_ADDRESS_THEN_NAME = re.compile(r"\s*<?[^\s@()<>]+@[^\s@()<>]+>?\s*\(([^()]*[^()\s][^()]*)\)\s*")
+_NAME_THEN_ADDRESS = re.compile(r"\s*([^<>@()]*[^<>@()\s])\s*<[^\s@<>]+@[^\s@<>]+>\s*")
+AUTHOR_PATTERN_LENGTH = 1024
+"""Longer author strings are not matched against the patterns (they are junk anyway)."""
+
+
+def author_name(text: str) -> str | None:
+    """The name in an RSS author string such as "mail@example.org (Name)", else None."""
+    if len(text) > AUTHOR_PATTERN_LENGTH:
+        return None
+    match = _ADDRESS_THEN_NAME.fullmatch(text) or _NAME_THEN_ADDRESS.fullmatch(text)
+    return match.group(1).strip() if match else None
+
+
 def unique(values: Iterable[str]) -> tuple[str, ...]:
     """Non-empty values in first-seen order, without repeats."""
     return tuple(dict.fromkeys(value for value in values if value))

@@ -28,6 +28,7 @@ import lxml.etree
 from newsterm.models import Enclosure, ParsedEntry, ParsedFeed
 from newsterm.parse.bounds import ADDRESS_SCAN_LENGTH, MAX_TAGS
 from newsterm.parse.common import (
+    author_name,
     clean_line,
     entry_identity,
     html_to_line,
@@ -274,6 +275,10 @@ class _Context:
         self.author_text = text
         name = text
         if not name:
+            return
+        named = author_name(text)
+        if named is not None:
+            self.authors.append(named)
             return
         # Mirrors bound_feedparser: the address search is quadratic in the text's length.
         if len(name) > ADDRESS_SCAN_LENGTH:

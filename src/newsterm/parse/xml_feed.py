@@ -10,6 +10,7 @@ from typing import Any
 from newsterm.models import Enclosure, NotAFeedError, ParsedEntry, ParsedFeed
 from newsterm.parse.bounds import bound_feedparser
 from newsterm.parse.common import (
+    author_name,
     clean_line,
     entry_identity,
     html_to_line,
@@ -118,6 +119,10 @@ def _richest_body(entry: Mapping[str, Any], summary: str) -> str:
 def _authors(node: Mapping[str, Any]) -> str:
     """Every author's name, joined with ", "."""
     names = unique(clean_line(_text(author, "name")) for author in _mappings(node, "authors"))
+    if len(names) <= 1:
+        named = author_name(_text(node, "author"))
+        if named is not None:
+            return clean_line(named)
     if names:
         return ", ".join(names)
     return clean_line(_text(node, "author") or _text(_mapping(node, "author_detail"), "name"))
