@@ -191,7 +191,10 @@ class _Pipeline:
             # This process keeps a core busy (HTTP, writing): one worker fewer than cores.
             workers = max(1, min((os.cpu_count() or 1) - 1, 4))
             self.pool = ProcessPoolExecutor(
-                max_workers=workers, mp_context=context, initializer=init_worker
+                max_workers=workers,
+                mp_context=context,
+                initializer=init_worker,
+                initargs=(os.getpid(),),  # workers end themselves if this process dies
             )
         return self.pool or self.inline
 

@@ -7,6 +7,9 @@ preparation (~70 ms), not the refresh service with httpx and the fetcher (~200 m
 from __future__ import annotations
 
 import gc
+import os
+import threading
+import time
 
 from newsterm.models import NotAFeedError, ParsedFeed
 from newsterm.parse import parse_feed
@@ -25,8 +28,28 @@ def parse_and_prepare(
     return parsed, prepare_entries(parsed.entries, with_text=True)
 
 
-def init_worker() -> None:
+PARENT_CHECK_SECONDS = 0.5
+"""How often a worker checks that the refresh that started it is still alive."""
+
+
+def init_worker(parent: int | None = None) -> None:
     """Parse workers allocate many short-lived objects: collect garbage rarely (their
-    memory is freed by reference counting anyway)."""
+    memory is freed by reference counting anyway). A worker also ends itself when its
+    refresh (process id `parent`, passed in: it may be gone before this runs) dies."""
     gc.freeze()
     gc.set_threshold(20_000, 50, 100)
+    threading.Thread(
+        target=_exit_with_parent,
+        args=(os.getppid() if parent is None else parent,),
+        name="newsterm-orphan-check",
+        daemon=True,
+    ).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """End this process once `parent` is gone (SIGKILLed, out of memory): the pool's queue
+    holds both ends of its pipe, so an orphaned worker would wait on it forever, and keep
+    multiprocessing's resource tracker (and whoever reads their stderr) waiting too."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(0)
