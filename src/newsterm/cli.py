@@ -12,6 +12,7 @@ import asyncio
 import json
 import os
 import re
+import shlex
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -443,6 +444,42 @@ def cmd_render(ctx: Context) -> int:
     return EXIT_OK
 
 
+def cmd_repair(ctx: Context) -> int:
+    from newsterm.store import (
+        DB_FILENAME,
+        check_database,
+        move_aside,
+        salvage_subscriptions,
+    )
+
+    path = ctx.data_dir / DB_FILENAME
+    out = Output.for_stdout()
+    problem = check_database(path)
+    if problem is None:
+        what = "reads well" if path.exists() else "does not exist yet"
+        out.line(f"The database {_clean(str(path))} {what}: nothing to repair.")
+        return EXIT_OK
+    moved = move_aside(path)
+    subscriptions = salvage_subscriptions(moved)
+    store = ctx.store  # a new, empty database
+    restored = 0
+    for url, title, folder in subscriptions:
+        if url.lower().startswith(("http://", "https://")) and store.find_feed(url) is None:
+            store.add_feed(url, title=title, folder=folder)
+            restored += 1
+    out.line(f"The database was damaged ({_clean(problem)}).")
+    out.line(f"Moved it aside to {_clean(str(moved))} (kept, not deleted); started a new one.")
+    if restored:
+        out.line(
+            f"Re-subscribed to the {restored} feeds that could still be read from it;"
+            " `newsterm refresh` fetches their entries (earlier read and starred marks"
+            " stay in the old file)."
+        )
+    else:
+        out.line("No subscriptions could be read from it: `newsterm import FILE.opml` them.")
+    return EXIT_OK
+
+
 def cmd_tui(ctx: Context) -> int:
     import tempfile
 
@@ -460,6 +497,9 @@ def cmd_tui(ctx: Context) -> int:
             finally:
                 store.close()
         return EXIT_OK
+    # The app's first query, run before the screen is taken over: a damaged database is
+    # then one line with its way out, not a traceback over a half-drawn screen.
+    ctx.store.list_feeds()
     NewstermApp(store=ctx.store, settings=ctx.settings).run()
     return EXIT_OK
 
@@ -475,6 +515,7 @@ COMMANDS: dict[str, Callable[[Context], int]] = {
     "search": cmd_search,
     "mark": cmd_mark,
     "render": cmd_render,
+    "repair": cmd_repair,
 }
 
 
@@ -540,7 +581,25 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("file", metavar="FILE|-")
     render.add_argument("--width", type=_positive_int, metavar="N")
     render.add_argument("--color", action="store_true", help="colours even when piped")
+
+    sub.add_parser(
+        "repair",
+        help="move a damaged database aside (it is kept) and start a new one; quit newsterm first",
+    )
     return parser
+
+
+def _way_out(error: NewstermError, args: argparse.Namespace) -> str:
+    """What the user can do about `error`, as the end of its line ("" if nothing new)."""
+    from newsterm.store.connection import DamagedDatabaseError
+
+    if not isinstance(error, DamagedDatabaseError) or args.command == "repair":
+        return ""
+    data_dir = f" --data-dir {shlex.quote(args.data_dir)}" if args.data_dir else ""
+    return (
+        f". Run `newsterm{data_dir} repair` to move it aside (nothing is deleted)"
+        " and start a new one"
+    )
 
 
 def _positive_int(text: str) -> int:
@@ -574,7 +633,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except NewstermError as error:
         if args.debug:
             raise
-        print(f"newsterm: error: {_clean(str(error))}", file=sys.stderr)
+        print(f"newsterm: error: {_clean(str(error))}{_way_out(error, args)}", file=sys.stderr)
         return EXIT_FAILURE
     except KeyboardInterrupt:
         print("newsterm: interrupted", file=sys.stderr)

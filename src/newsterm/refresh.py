@@ -35,7 +35,7 @@ from newsterm.models import (
 )
 from newsterm.parse import parse_feed
 from newsterm.refresh_worker import init_worker, parse_and_prepare
-from newsterm.store import Store
+from newsterm.store import DatabaseUnusableError, Store
 from newsterm.store.rows import PreparedEntry
 
 _T = TypeVar("_T")
@@ -314,6 +314,9 @@ async def refresh_feeds(
 ) -> RefreshReport:
     """Refresh `feeds` (all feeds when None); never raises for a feed's failure.
 
+    A DatabaseUnusableError (disk full, database read-only or damaged) is not a feed's
+    failure: it stops the run and is raised once, after the feeds in flight have settled.
+
     Feeds are fetched concurrently (the fetcher enforces the global and per-host
     limits), parsed off the event loop and written one transaction per feed.
     """
@@ -327,22 +330,27 @@ async def refresh_feeds(
         return report
 
     pipeline = _Pipeline(store)
+    storage_failures: list[DatabaseUnusableError] = []
     in_flight = asyncio.Semaphore(max(1, settings.fetch.concurrency) * IN_FLIGHT_PER_FETCH)
     try:
         async with Fetcher(settings.fetch) as fetcher:
 
             async def run(feed: Feed) -> None:
-                if is_cancelled and is_cancelled():
+                if storage_failures or (is_cancelled and is_cancelled()):
                     return
                 try:
                     async with in_flight:
                         # Checked again once a slot is free: every feed's task starts at
                         # once, and most of them wait here.
-                        if is_cancelled and is_cancelled():
+                        if storage_failures or (is_cancelled and is_cancelled()):
                             return
                         outcome = await _refresh_one(feed, fetcher, pipeline, settings)
                 except asyncio.CancelledError:
                     raise
+                except DatabaseUnusableError as error:
+                    # The database, not this feed: stop the run (every write would fail).
+                    storage_failures.append(error)
+                    return
                 except NewstermError as error:
                     outcome = FeedOutcome(feed.id, feed.display_title, feed.url, error=str(error))
                 except Exception as error:  # a bug must cost one feed, not the run
@@ -353,6 +361,8 @@ async def refresh_feeds(
                     on_progress(RefreshProgress(len(report.outcomes), total, outcome))
 
             await asyncio.gather(*(run(feed) for feed in feeds))
+            if storage_failures:
+                raise storage_failures[0]
         if settings.retention_days or settings.retention_per_feed:
             await pipeline.write(
                 lambda: store.apply_retention(
@@ -385,16 +395,18 @@ async def subscribe(store: Store, settings: Settings, url: str, folder: str | No
     checked = _now()
 
     def write() -> Feed:
-        feed = store.add_feed(found.feed_url, title=parsed_feed.title, folder=folder)
-        store.store_feed(feed.id, parsed_feed, now=checked)
-        store.record_fetch(
-            feed.id,
-            checked=checked,
-            next_check=_next_check(settings, 0, None),
-            error=None,
-            etag=found.etag,
-            last_modified=found.last_modified,
-        )
+        # One transaction: a failure (a full disk) leaves no half-added feed behind.
+        with store.batch():
+            feed = store.add_feed(found.feed_url, title=parsed_feed.title, folder=folder)
+            store.store_feed(feed.id, parsed_feed, now=checked)
+            store.record_fetch(
+                feed.id,
+                checked=checked,
+                next_check=_next_check(settings, 0, None),
+                error=None,
+                etag=found.etag,
+                last_modified=found.last_modified,
+            )
         return store.get_feed(feed.id) or feed
 
     return await loop.run_in_executor(None, write)

@@ -9,8 +9,10 @@ there with its read and starred state, and the final refresh completes.
 
 from __future__ import annotations
 
+import json
 import os
 import random
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -21,11 +23,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from pytest_httpserver import HTTPServer
 
 from newsterm.models import EntryQuery
 from newsterm.store import DB_FILENAME, Store
-from tests.helpers import run_cli
+from tests.helpers import CliResult, run_cli
 from tests.paths import REPO, SHARED
+from tests.store_helpers import NOW, numbered_feed
 
 BENCH = SHARED / "bench"
 FEEDS = 300
@@ -236,3 +240,249 @@ def test_sigkill_during_refresh_loses_nothing(feed_server: FeedServer, tmp_path:
     again = run_cli("--config", str(config), "refresh", data_dir=data_dir, timeout=120)
     assert again.code == 0 and "0 new entries" in again.out, again.out
     _check(data_dir, state)
+
+
+# --------------------------------------------------------------------------- a way out
+
+
+def _filled_data_dir(data_dir: Path, feeds: int = 5) -> None:
+    """A data dir with `feeds` feeds of 40 entries each, some read and starred."""
+    with Store.in_dir(data_dir) as store:
+        for number in range(feeds):
+            # Port 1 on loopback: a refresh gets "connection refused", never a DNS lookup.
+            feed = store.add_feed(f"http://127.0.0.1:1/feed-{number}", title=f"Feed {number}")
+            store.store_feed(feed.id, numbered_feed(40, prefix=f"f{number}-"), now=NOW)
+        store.set_read([1, 2, 3])
+        store.set_starred([2, 5])
+
+
+def _one_line(result: CliResult) -> str:
+    assert "Traceback" not in result.err, result.err
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1, result.err
+    return lines[0]
+
+
+def _damage(kind: str, path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    if kind == "garbage":
+        data[:100] = b"not a database, just bytes " * 3 + b"!" * 19
+    elif kind == "truncated":
+        del data[len(data) // 2 :]
+    else:  # scribbled: the header is fine, pages are not
+        noise = random.Random(7)
+        for _ in range(40):
+            at = noise.randrange(4096, len(data) - 64)
+            data[at : at + 64] = bytes(noise.randrange(256) for _ in range(64))
+    path.write_bytes(bytes(data))
+
+
+def _moved_aside(data_dir: Path) -> list[Path]:
+    return [
+        path
+        for path in data_dir.glob(f"{DB_FILENAME}.damaged-*")
+        if not path.name.endswith(("-wal", "-shm"))
+    ]
+
+
+@pytest.mark.parametrize("kind", ["garbage", "truncated", "scribbled"])
+def test_damaged_database_gives_a_way_out(tmp_path: Path, kind: str) -> None:
+    data_dir = tmp_path / "data"
+    _filled_data_dir(data_dir)
+    database = data_dir / DB_FILENAME
+    _damage(kind, database)
+    damaged = database.read_bytes()
+
+    # Every way in (a command, the app) says so in one line and names the way out.
+    for args in (("list",), ("entries",), ("refresh",), ()):
+        line = _one_line(result := run_cli(*args, data_dir=data_dir))
+        assert result.code == 1, (args, result)
+        assert str(database) in line and "damaged" in line, line
+        assert "`newsterm repair`" in line, line
+    flagged = run_cli("--data-dir", str(data_dir), "list", data_dir=tmp_path / "elsewhere")
+    assert f"`newsterm --data-dir {data_dir} repair`" in _one_line(flagged)
+    assert database.read_bytes() == damaged  # untouched until asked
+
+    repaired = run_cli("repair", data_dir=data_dir)
+    assert repaired.code == 0, repaired
+    (moved,) = _moved_aside(data_dir)
+    assert moved.read_bytes() == damaged  # kept, byte for byte
+    assert str(moved) in repaired.out
+
+    listing = run_cli("list", "--json", data_dir=data_dir)
+    assert listing.code == 0, listing
+    salvaged = {feed["url"] for feed in json.loads(listing.out)}
+    assert salvaged <= {f"http://127.0.0.1:1/feed-{n}" for n in range(5)}
+    if kind == "truncated":  # the feeds table sits in the first pages
+        assert len(salvaged) == 5 and "Re-subscribed to the 5 feeds" in repaired.out
+    again = run_cli("repair", data_dir=data_dir)
+    assert again.code == 0 and "nothing to repair" in again.out
+    assert len(_moved_aside(data_dir)) == 1
+
+
+ROOT_WITHOUT_OVERRIDES = ["setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner"]
+"""As root, file permissions bind only without these capabilities."""
+
+
+def _run_bound_by_permissions(*args: str, data_dir: Path) -> CliResult:
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        if shutil.which("setpriv") is None:
+            pytest.skip("root ignores permissions and setpriv is missing")
+        prefix = ROOT_WITHOUT_OVERRIDES
+    process = subprocess.run(
+        [*prefix, sys.executable, "-m", "newsterm", "--data-dir", str(data_dir), *args],
+        capture_output=True,
+        cwd=REPO,
+        env={**os.environ, "NO_COLOR": "1"},
+        timeout=60,
+        check=False,
+    )
+    return CliResult(
+        process.returncode,
+        process.stdout.decode("utf-8", "replace"),
+        process.stderr.decode("utf-8", "replace"),
+    )
+
+
+def _snapshot(directory: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in directory.iterdir() if path.is_file()}
+
+
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    [
+        ("read-only dir", "is the directory writable?"),
+        ("unreadable dir", "unable to open database file"),
+        ("read-only file", "readonly database"),
+        ("missing dir under read-only parent", "cannot create data directory"),
+    ],
+)
+def test_unusable_data_dir_is_one_line_and_loses_nothing(
+    tmp_path: Path, http: HTTPServer, case: str, expected: str
+) -> None:
+    data_dir = tmp_path / "data"
+    _filled_data_dir(data_dir, feeds=2)
+    with Store.in_dir(data_dir) as store:
+        store.add_feed(http.url_for("/feed"))
+    http.expect_request("/feed").respond_with_data(
+        b'<rss version="2.0"><channel><title>T</title><item><guid>n</guid></item></channel></rss>',
+        content_type="application/rss+xml",
+    )
+    target = data_dir
+    if case == "read-only dir":
+        data_dir.chmod(0o555)
+    elif case == "unreadable dir":
+        data_dir.chmod(0o000)
+    elif case == "read-only file":
+        (data_dir / DB_FILENAME).chmod(0o444)
+    else:
+        target = tmp_path / "locked" / "data"
+        target.parent.mkdir()
+        target.parent.chmod(0o555)
+    try:
+        before = _snapshot(data_dir) if case != "unreadable dir" else None
+        commands = [("refresh",), ("mark", "read", "4")]
+        if case != "read-only file":
+            commands.append(("list",))
+        for args in commands:
+            result = _run_bound_by_permissions(*args, data_dir=target)
+            line = _one_line(result)
+            assert result.code == 1, (case, args, result)
+            assert expected in line, (case, args, line)
+    finally:
+        data_dir.chmod(0o755)
+        (data_dir / DB_FILENAME).chmod(0o644)
+        if (tmp_path / "locked").exists():
+            (tmp_path / "locked").chmod(0o755)
+    if before is not None:  # not one byte of the database changed
+        assert _snapshot(data_dir)[DB_FILENAME] == before[DB_FILENAME]
+    with sqlite3.connect(data_dir / DB_FILENAME) as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        assert connection.execute("SELECT count(*) FROM entries").fetchone() == (80,)
+
+
+FULL_DISK = """
+import sys
+from newsterm.store import connection
+from newsterm import cli
+
+opened = connection.open_connection
+
+def open_on_a_full_disk(path):
+    conn = opened(path)
+    pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    conn.execute(f"PRAGMA max_page_count = {pages + 2}")  # SQLITE_FULL from the next write
+    return conn
+
+connection.open_connection = open_on_a_full_disk
+import newsterm.store
+newsterm.store.open_connection = open_on_a_full_disk
+sys.exit(cli.main(sys.argv[1:]))
+"""
+
+
+def test_full_disk_is_one_line_and_loses_nothing(tmp_path: Path, http: HTTPServer) -> None:
+    data_dir = tmp_path / "data"
+    _filled_data_dir(data_dir, feeds=2)
+    body = "".join(
+        f"<item><guid>big-{n}</guid><title>Big {n}</title>"
+        f"<description>{'word ' * 4000}</description></item>"
+        for n in range(30)
+    )
+    with Store.in_dir(data_dir) as store:
+        before = _state(store)
+        for number in range(12):
+            http.expect_request(f"/big-{number}").respond_with_data(
+                f'<rss version="2.0"><channel><title>B{number}</title>{body}</channel></rss>',
+                content_type="application/rss+xml",
+            )
+            store.add_feed(http.url_for(f"/big-{number}"))
+    for args in (("refresh",), ("add", http.url_for("/big-0") + "?again")):
+        process = subprocess.run(
+            [sys.executable, "-c", FULL_DISK, "--data-dir", str(data_dir), *args],
+            capture_output=True,
+            cwd=REPO,
+            timeout=120,
+            check=False,
+        )
+        result = CliResult(
+            process.returncode, process.stdout.decode(), process.stderr.decode("utf-8", "replace")
+        )
+        line = _one_line(result)
+        assert result.code == 1, (args, result)
+        assert "the disk is full" in line, line
+    _check(data_dir, before)
+    with Store.in_dir(data_dir) as store:
+        big = [feed for feed in store.list_feeds() if "/big-" in feed.url]
+        assert len(big) == 12 and all(feed.total == 0 for feed in big)  # nothing half-stored
+    # With space again, the next refresh stores everything.
+    assert run_cli("refresh", data_dir=data_dir).code == 0
+    with Store.in_dir(data_dir) as store:
+        assert all(feed.total == 30 for feed in store.list_feeds() if "/big-" in feed.url)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "[fetch]\nconcurrency = 4\nper_host = = 2\n",
+            ": not valid TOML: Invalid value (at line 3",
+        ),
+        ("refresh_interval = 60\n[fetch]\nmax_bytes = 'lots'\n", ":3: fetch.max_bytes: must be"),
+        ("theme = 'x'\nrefersh_interval = 5\n", ":2: refersh_interval: unknown setting"),
+        ("[browser]\ncommand = 'firefox \"%u'\n", ":2: browser.command: cannot split"),
+    ],
+)
+def test_malformed_config_names_key_and_line(tmp_path: Path, text: str, expected: str) -> None:
+    data_dir = tmp_path / "data"
+    _filled_data_dir(data_dir, feeds=1)
+    before = _snapshot(data_dir)
+    config = tmp_path / "config.toml"
+    config.write_text(text, encoding="utf-8")
+    for args in (("list",), ("refresh",), ()):
+        result = run_cli("--config", str(config), *args, data_dir=data_dir)
+        line = _one_line(result)
+        assert result.code == 1, result
+        assert f"{config}{expected}" in line, line
+    assert _snapshot(data_dir) == before

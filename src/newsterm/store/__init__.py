@@ -30,7 +30,15 @@ from newsterm.models import (
     StoreResult,
 )
 from newsterm.store import queries
-from newsterm.store.connection import from_db_time, open_connection, storage_error, to_db_time
+from newsterm.store.connection import (
+    DamagedDatabaseError,
+    DatabaseUnusableError,
+    from_db_time,
+    open_connection,
+    storage_error,
+    to_db_time,
+)
+from newsterm.store.repair import check_database, move_aside, salvage_subscriptions
 from newsterm.store.rows import (
     PreparedEntry,
     decode_enclosures,
@@ -41,7 +49,16 @@ from newsterm.store.rows import (
 )
 from newsterm.store.schema import SCHEMA_VERSION, migrate
 
-__all__ = ["DB_FILENAME", "SCHEMA_VERSION", "Store"]
+__all__ = [
+    "DB_FILENAME",
+    "SCHEMA_VERSION",
+    "DamagedDatabaseError",
+    "DatabaseUnusableError",
+    "Store",
+    "check_database",
+    "move_aside",
+    "salvage_subscriptions",
+]
 
 DB_FILENAME = "newsterm.db"
 

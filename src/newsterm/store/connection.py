@@ -56,16 +56,57 @@ def _use_wal(conn: sqlite3.Connection) -> None:
             time.sleep(0.02)
 
 
+class DatabaseUnusableError(StorageError):
+    """The database as a whole cannot be used now (disk full, read-only or unreadable
+    file or directory, I/O error): every other write would fail the same way."""
+
+
+class DamagedDatabaseError(DatabaseUnusableError):
+    """The database file is corrupt, or not a database at all.
+
+    Nothing newsterm does can read it again; the way out is `move_aside` (the file is kept)
+    and a new database. `path` is the damaged file.
+    """
+
+    def __init__(self, message: str, path: Path | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+
 def storage_error(path: Path, exc: BaseException) -> StorageError:
-    """A one-line StorageError naming the database file and the cause."""
+    """A one-line StorageError naming the database file and the cause (a
+    DamagedDatabaseError when the file itself is broken)."""
     reason = " ".join(str(exc).split()) or type(exc).__name__
-    if isinstance(exc, sqlite3.DatabaseError) and "not a database" in reason:
-        reason = "the file is not a newsterm database or is corrupt"
-    elif "malformed" in reason:
-        reason = f"the file is corrupt ({reason})"
+    code = getattr(exc, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    if primary == sqlite3.SQLITE_NOTADB or (
+        isinstance(exc, sqlite3.DatabaseError) and "not a database" in reason
+    ):
+        message = f"database {path}: the file is damaged or not a newsterm database"
+        return DamagedDatabaseError(message, path)
+    if primary == sqlite3.SQLITE_CORRUPT or "malformed" in reason:
+        return DamagedDatabaseError(f"database {path}: the file is damaged ({reason})", path)
+    if primary == sqlite3.SQLITE_FULL:
+        reason = f"the disk is full ({reason}); nothing was lost, free some space and retry"
     elif "unable to open" in reason or "readonly" in reason:
         reason = f"{reason} (is the directory writable?)"
+    if primary in _UNUSABLE or "unable to open" in reason or "readonly" in reason:
+        return DatabaseUnusableError(f"database {path}: {reason}")
     return StorageError(f"database {path}: {reason}")
+
+
+_UNUSABLE = frozenset(
+    {
+        sqlite3.SQLITE_FULL,
+        sqlite3.SQLITE_READONLY,
+        sqlite3.SQLITE_CANTOPEN,
+        sqlite3.SQLITE_IOERR,
+        sqlite3.SQLITE_PERM,
+        sqlite3.SQLITE_AUTH,
+        sqlite3.SQLITE_NOLFS,
+    }
+)
+"""Primary result codes about the database as a whole, not about one statement's data."""
 
 
 def to_db_time(value: datetime | None) -> int | None:
