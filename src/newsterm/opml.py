@@ -150,7 +150,7 @@ def _group_by_folder(subscriptions: list[Subscription]) -> list[Subscription]:
 
 def _first_error(parser: etree.XMLParser) -> str:
     for entry in parser.error_log:
-        return f"not well-formed XML: {entry.message} (line {entry.line})"
+        return f"not well-formed XML: {_clean_text(entry.message)} (line {entry.line})"
     return "not well-formed XML"
 
 
@@ -187,7 +187,10 @@ def read_opml(data: bytes) -> list[Subscription]:
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as error:
-        raise FeedError(f"not an OPML file: not well-formed XML: {error}") from None
+        # lxml's message can span lines: errors are one line, control characters removed.
+        raise FeedError(
+            f"not an OPML file: not well-formed XML: {_clean_text(str(error))}"
+        ) from None
     if root is None:
         raise FeedError(f"not an OPML file: {_first_error(parser)}")
     root_name = _local_name(root)
