@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import html
 import json
 import os
 import pty
@@ -274,3 +275,75 @@ def test_render_shows_hostile_bodies_inert(tmp_path: Path) -> None:
     terminal = run_on_terminal("render", str(page), data_dir=tmp_path / "data")
     assert terminal.code == 0, terminal
     assert_inert(terminal, terminal=True)
+
+
+# --------------------------------------------------------------------------- the app
+
+SVG_TEXT = re.compile(r'<text[^>]*\by="([0-9.]+)"[^>]*>(.*?)</text>', re.DOTALL)
+
+
+def screen_text(app: object) -> str:
+    """What the app's screen shows, as text lines (from its SVG screenshot)."""
+    svg = app.export_screenshot()  # type: ignore[attr-defined]
+    rows: dict[float, list[str]] = {}
+    for y, content in SVG_TEXT.findall(svg):
+        rows.setdefault(float(y), []).append(html.unescape(content).replace("\xa0", " "))
+    return "\n".join("".join(parts) for _, parts in sorted(rows.items()))
+
+
+def assert_screen_inert(text: str, where: str) -> None:
+    found = sorted({f"U+{ord(char):04X}" for char in FORBIDDEN.findall(text.replace("\n", ""))})
+    assert not found, f"{where}: the screen shows {found}:\n{text}"
+
+
+async def test_app_shows_hostile_text_literally(http: HTTPServer, tmp_path: Path) -> None:
+    from newsterm.refresh import refresh_feeds
+    from newsterm.store import Store
+    from tests.hostile.conftest import SETTINGS
+    from tests.ui_helpers import make_app, panes, settle
+
+    base = http.url_for("").rstrip("/")
+    for path, (body, content_type) in _documents(base).items():
+        http.expect_request(path).respond_with_data(body, content_type=content_type)
+    http.expect_request("/failing").respond_with_data("", status=503)
+    store = Store.in_dir(tmp_path / "data")
+    try:
+        for path in _documents(base):
+            store.add_feed(http.url_for(path), folder=MARKUP + BIDI)
+        # A name from an OPML file, kept because the feed never answers.
+        failing = store.add_feed(http.url_for("/failing"), title=f"Named {HOSTILE}")
+        await refresh_feeds(store, SETTINGS)
+        app = make_app(store)
+        seen: list[str] = []
+        async with app.run_test(size=(160, 50)) as pilot:
+            await settle(pilot)
+            seen.append(text := screen_text(app))
+            assert_screen_inert(text, "start")
+            feed_list, articles, reader = panes(app)
+            await pilot.press("enter")  # the All view's entries
+            await settle(pilot)
+            for number in range(len(articles.entry_ids)):
+                await pilot.press("enter")  # open the entry under the cursor in the reader
+                await settle(pilot)
+                seen.append(text := screen_text(app))
+                assert_screen_inert(text, f"entry {number}")
+                await pilot.press("escape", "down")
+                await settle(pilot)
+            feed_list.select_key(f"feed:{failing.id}")
+            feed_list.focus()
+            await settle(pilot)
+            await pilot.press("e")  # the feed's error, with its (hostile) name
+            await settle(pilot)
+            seen.append(text := screen_text(app))
+            assert_screen_inert(text, "feed error")
+            # Toasts are not in the screenshot: check the notification's text itself.
+            (note,) = [n.message for n in app._notifications if "HTTP 503" in n.message]
+            assert_screen_inert(note, "notification")
+            assert "Named" in note and "[bold red]LOUD[/]" in note
+            assert reader is not None
+        everything = "\n".join(seen)
+        assert "[bold red]LOUD[/]" in everything  # markup shown as typed
+        assert "gnp.exe" in everything and "Named" in everything
+        assert "Body" in everything and "a link" in everything
+    finally:
+        store.close()

@@ -37,9 +37,18 @@ def strip_control(text: str) -> str:
     return _CONTROL_CHARS.sub("", text)
 
 
+MAX_LINE_LENGTH = 1000
+"""Longest title, author or category kept: real ones stay under 300 characters, and a
+megabyte title took the reader ten seconds to lay out."""
+
+
 def clean_line(text: str) -> str:
-    """One-line text for titles, authors and categories: no control characters, single spaces."""
-    return " ".join(strip_control(text).split())
+    """One-line text for titles, authors and categories: no control characters, single
+    spaces, at most MAX_LINE_LENGTH characters (cut with an ellipsis)."""
+    line = " ".join(strip_control(text).split())
+    if len(line) > MAX_LINE_LENGTH:
+        return line[: MAX_LINE_LENGTH - 1].rstrip() + "…"
+    return line
 
 
 class _TextExtractor(HTMLParser):
