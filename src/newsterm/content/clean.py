@@ -390,20 +390,28 @@ _HTML5_VOID = ("embed", "source", "track", "wbr", "keygen")
 unclosed <embed> its child (so removing the embed removed the rest of the paragraph)."""
 
 
+_NOT_XML_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+"""Characters libxml2's HTML parser lets in (from "&#1;") but lxml refuses to assign."""
+
+
+def _xml_text(text: str | None) -> str:
+    return _NOT_XML_TEXT.sub("", text) if text else ""
+
+
 def _unnest_void_elements(root: Element) -> None:
     """Move what libxml2 nested inside HTML5 void elements back out, after them."""
     for element in list(root.iter(*_HTML5_VOID)):
         children = list(element)
         if not children and not element.text:
             continue
-        tail = element.tail or ""
-        element.tail = element.text
+        tail = _xml_text(element.tail)
+        element.tail = _xml_text(element.text) or None
         element.text = None
         anchor = element
         for child in children:
             anchor.addnext(child)  # the child's tail moves with it
             anchor = child
-        anchor.tail = (anchor.tail or "") + tail
+        anchor.tail = (_xml_text(anchor.tail) + tail) or None
 
 
 def visible_text(element: Element) -> str:
