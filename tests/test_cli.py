@@ -234,3 +234,32 @@ def test_headless_commands_do_not_import_textual(tmp_path: Path) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True
     )
     assert proc.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_refresh_waits_for_feeds_backing_off(httpserver: HTTPServer, data_dir: Path) -> None:
+    httpserver.expect_request("/busy").respond_with_data(
+        "slow down", status=429, headers={"Retry-After": "3600"}
+    )
+    busy = httpserver.url_for("/busy")
+    assert run_cli("add", busy, data_dir=data_dir).code == 1  # cannot subscribe while 429
+    good = serve(httpserver, "/atom.xml", ATOM, "application/atom+xml")
+    opml = data_dir.parent / "subs.opml"
+    opml.write_text(
+        '<?xml version="1.0"?><opml version="2.0"><head/><body>'
+        f'<outline text="Busy" xmlUrl="{busy}"/><outline text="Good" xmlUrl="{good}"/>'
+        "</body></opml>"
+    )
+    assert run_cli("import", str(opml), data_dir=data_dir).code == 0
+
+    first = run_cli("refresh", data_dir=data_dir)
+    assert first.code == 0 and "429" in first.err
+    hits = sum(1 for request, _ in httpserver.log if request.path == "/busy")
+
+    second = run_cli("refresh", data_dir=data_dir)
+    assert second.code == 0
+    assert "1 feed skipped" in second.err
+    assert sum(1 for request, _ in httpserver.log if request.path == "/busy") == hits
+
+    forced = run_cli("refresh", "--force", data_dir=data_dir)
+    assert forced.code == 0
+    assert sum(1 for request, _ in httpserver.log if request.path == "/busy") == hits + 1

@@ -253,10 +253,20 @@ def cmd_export(ctx: Context) -> int:
 def cmd_refresh(ctx: Context) -> int:
     from newsterm.refresh import refresh_feeds
 
-    feeds = [_feed_arg(ctx, text) for text in ctx.args.feeds] if ctx.args.feeds else None
+    if ctx.args.feeds:
+        feeds = [_feed_arg(ctx, text) for text in ctx.args.feeds]
+        waiting: list[Feed] = []
+    else:
+        feeds, waiting = _split_backing_off(ctx.store.list_feeds(), force=ctx.args.force)
     show_bar = sys.stderr.isatty() and not ctx.args.quiet
     with _progress_bar(show_bar) as on_progress:
         report = asyncio.run(refresh_feeds(ctx.store, ctx.settings, feeds, on_progress=on_progress))
+    if waiting and not ctx.args.quiet:
+        print(
+            f"{len(waiting)} feed{'s' if len(waiting) != 1 else ''} skipped: backing off after"
+            " errors or asked to wait (Retry-After); --force refreshes them too",
+            file=sys.stderr,
+        )
     for outcome in sorted(report.failed, key=lambda o: o.feed_id):
         print(
             f"feed {outcome.feed_id} {_clean(outcome.title)} <{_clean(outcome.url)}>:"
@@ -270,6 +280,24 @@ def cmd_refresh(ctx: Context) -> int:
             f" {unchanged} unchanged, {len(report.failed)} failed."
         )
     return EXIT_OK
+
+
+def _split_backing_off(feeds: list[Feed], *, force: bool) -> tuple[list[Feed], list[Feed]]:
+    """Feeds to refresh now, and failing feeds whose next check is still ahead.
+
+    A plain `newsterm refresh` fetches every healthy feed, like newsboat's reload, but a
+    feed that failed (a 429 with Retry-After, a 5xx, a dead server) waits for its backoff:
+    a cron job must not keep hitting a server that asked us to wait.
+    """
+    if force:
+        return feeds, []
+    now = datetime.now(UTC)
+    due: list[Feed] = []
+    waiting: list[Feed] = []
+    for feed in feeds:
+        later = feed.next_check is not None and feed.next_check > now
+        (waiting if feed.error_count > 0 and later else due).append(feed)
+    return due, waiting
 
 
 @contextmanager
@@ -555,6 +583,9 @@ def build_parser() -> argparse.ArgumentParser:
     refresh = sub.add_parser("refresh", help="fetch new entries (all feeds, or those named)")
     refresh.add_argument("feeds", metavar="FEED", nargs="*")
     refresh.add_argument("-q", "--quiet", action="store_true", help="print failures only")
+    refresh.add_argument(
+        "--force", action="store_true", help="also fetch feeds backing off after errors"
+    )
 
     lst = sub.add_parser("list", help="list feeds with unread and total counts")
     lst.add_argument("--json", action="store_true")

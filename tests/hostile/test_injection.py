@@ -213,7 +213,7 @@ def test_piped_output_is_inert(hostile_data_dir: Path) -> None:
             # Rich markup is printed as written, never interpreted.
             assert "[bold red]LOUD[/]" in out, (args, out)
             assert "gnp.exe" in out
-    failed = run_cli("refresh", data_dir=hostile_data_dir)
+    failed = run_cli("refresh", "--force", data_dir=hostile_data_dir)
     assert "HTTP 500" in failed.err and "named-" in failed.err
     assert_inert(failed)
 
