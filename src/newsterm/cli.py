@@ -71,9 +71,9 @@ def _json_escape(match: re.Match[str]) -> str:
 
 def _clean(text: str) -> str:
     """Untrusted text made safe for a terminal line (no control or bidi characters)."""
-    from newsterm.content import safe_text
+    from newsterm.content import safe_line
 
-    return " ".join(safe_text(text).split())
+    return safe_line(text)
 
 
 # -- output -------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from newsterm.content._safe import safe_text
+    from newsterm.content._safe import safe_line, safe_text
     from newsterm.content.cache import (
         LARGE_BODY_CHARS,
         ArticleCache,
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 # pipeline (lxml, html2text, Rich Markdown) only when an article is shown.
 _EXPORTS = {
     "safe_text": "newsterm.content._safe",
+    "safe_line": "newsterm.content._safe",
     "LARGE_BODY_CHARS": "newsterm.content.cache",
     "ArticleCache": "newsterm.content.cache",
     "article_from_html_async": "newsterm.content.cache",
@@ -66,5 +67,6 @@ __all__ = [
     "parse_seed_document",
     "render_article",
     "render_to_text",
+    "safe_line",
     "safe_text",
 ]

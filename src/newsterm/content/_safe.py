@@ -42,3 +42,9 @@ def safe_text(text: str) -> str:
     if "\u200c" in text or "\u200d" in text:
         text = _STRAY_JOINER.sub("", text)
     return text
+
+
+def safe_line(text: str) -> str:
+    """Untrusted text for one terminal line: `safe_text`, with every run of whitespace
+    (newlines included) collapsed to one space."""
+    return " ".join(safe_text(text).split())

@@ -15,6 +15,7 @@ from textual.dom import DOMNode
 from textual.screen import Screen
 
 from newsterm.config import Settings
+from newsterm.content import safe_line
 from newsterm.store import Store
 from newsterm.ui.messages import WorkerFailed
 from newsterm.ui.screens.help import HelpScreen
@@ -155,7 +156,8 @@ class NewstermApp(App[None]):
     def _worker_failed(self, message: WorkerFailed) -> None:
         """Every worker runs with exit_on_error=False; its failure becomes a notification."""
         self.notify(
-            f"{message.description} failed: {message.error}",
+            # An exception's text can quote a feed: clean it like any untrusted line.
+            f"{message.description} failed: {safe_line(str(message.error))}",
             title="Error",
             severity="error",
             markup=False,

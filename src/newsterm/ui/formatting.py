@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from rich.text import Text
 
-from newsterm.content import safe_text
+from newsterm.content import safe_line
 
 
 def relative_date(when: datetime | None, now: datetime) -> str:
@@ -36,7 +36,7 @@ def absolute_date(when: datetime | None) -> str:
 
 def one_line(text: str) -> str:
     """Untrusted text made safe for one line: no control or bidi characters, no newlines."""
-    return " ".join(safe_text(text).split())
+    return safe_line(text)
 
 
 def plain(text: str, style: str = "") -> Text:
