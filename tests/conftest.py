@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pytest_httpserver import HTTPServer
 
 from tests.paths import CORPUS
 
@@ -30,3 +31,15 @@ def corpus() -> Path:
     if not CORPUS.is_dir():
         pytest.skip(f"corpus not found at {CORPUS}")
     return CORPUS
+
+
+@pytest.fixture(scope="session")
+def threaded_httpserver() -> Iterator[HTTPServer]:
+    """One threaded local server for the session: a slow handler (a trickle, a timeout)
+    must not hold back the other requests of the same test. Users clear it per test."""
+    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    server.start()
+    yield server
+    server.clear()
+    if server.is_running():
+        server.stop()

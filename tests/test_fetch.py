@@ -44,21 +44,12 @@ RSS = "application/rss+xml; charset=utf-8"
 # --------------------------------------------------------------------------- fixtures
 
 
-@pytest.fixture(scope="module")
-def shared_server() -> Iterator[HTTPServer]:
-    # Threaded, so slow handlers (concurrency, timeouts) do not block each other.
-    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
-    server.start()
-    yield server
-    server.clear()
-    if server.is_running():
-        server.stop()
-
-
 @pytest.fixture
-def server(shared_server: HTTPServer) -> Iterator[HTTPServer]:
-    yield shared_server
-    shared_server.clear()
+def server(threaded_httpserver: HTTPServer) -> Iterator[HTTPServer]:
+    # Threaded, so slow handlers (concurrency, timeouts) do not block each other.
+    threaded_httpserver.clear()
+    yield threaded_httpserver
+    threaded_httpserver.clear()
 
 
 class RawServer:

@@ -138,23 +138,13 @@ def store(tmp_path: Path) -> Iterator[Store]:
 # --------------------------------------------------------------------------- pytest-httpserver
 
 
-@pytest.fixture(scope="session")
-def _shared_http() -> Iterator[HTTPServer]:
-    # Threaded: a slow handler (a trickle) must not hold back the good feed of the same run.
-    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
-    server.start()
-    yield server
-    server.clear()
-    if server.is_running():
-        server.stop()
-
-
 @pytest.fixture
-def http(_shared_http: HTTPServer) -> Iterator[HTTPServer]:
-    """A local HTTP server; expectations are cleared after each test."""
-    _shared_http.clear()
-    yield _shared_http
-    _shared_http.clear()
+def http(threaded_httpserver: HTTPServer) -> Iterator[HTTPServer]:
+    """A local HTTP server; expectations are cleared after each test. Threaded: a slow
+    handler (a trickle) must not hold back the good feed of the same run."""
+    threaded_httpserver.clear()
+    yield threaded_httpserver
+    threaded_httpserver.clear()
 
 
 @pytest.fixture
