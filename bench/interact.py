@@ -224,9 +224,11 @@ def child(directory: Path, presses: int) -> dict[str, Any]:
             await app.workers.wait_for_complete()
             for _ in range(max(10, presses // 10)):
                 index = (feeds.highlighted or 0) + 1
-                option = feeds.get_option_at_index(min(index, feeds.option_count - 1))
+                if feeds.key_at(min(index, feeds.item_count - 1)) == "":
+                    index += 1  # the separator between the views and the feeds
+                option_key = feeds.key_at(min(index, feeds.item_count - 1))
 
-                def switched(key: str | None = option.id) -> bool:
+                def switched(key: str = option_key) -> bool:
                     target = articles.target
                     return target is not None and target.key == key and articles.loaded
 

@@ -54,7 +54,7 @@ async def test_start_paints_feeds_views_and_newest_first(store: Store) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         feeds, articles, reader = panes(app)
-        ids = [option.id for option in feeds.options]
+        ids = feeds.keys
         assert ids[:3] == ["view:all", "view:unread", "view:starred"]
         assert "folder:Programming" in ids and "folder:Science" in ids
         assert focused_id(app) == "feeds"
@@ -237,7 +237,7 @@ async def test_delete_feed_after_confirmation(store: Store) -> None:
         await pilot.press("y")
         await settle(pilot)
         assert store.get_feed(feed_id) is None
-        assert f"feed:{feed_id}" not in [option.id for option in feeds.options]
+        assert f"feed:{feed_id}" not in feeds.keys
         assert all(s.feed_id != feed_id for s in store.entry_summaries(list(articles.entry_ids)))
 
 
@@ -376,8 +376,8 @@ async def test_hostile_text_stays_literal(store: Store) -> None:
         assert "[red]x[/red]" in header and "\x1b" not in header
         assert "Ada [i]Lovelace[/i]" in header
         assert "Hostile [bold]Feed[/bold]" in header
-        option = feeds.get_option(f"feed:{hostile_feed}")
-        assert plain(option.prompt).startswith("Hostile [bold]Feed[/b")  # literal, truncated
+        row = feeds.row_text(f"feed:{hostile_feed}")
+        assert row is not None and row.startswith("Hostile [bold]Feed[/b")  # literal, truncated
         assert HOSTILE_TITLE.startswith("[red]")
 
 
@@ -491,8 +491,8 @@ async def test_feed_error_shows_on_demand(store: Store) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         feeds, _articles, _reader = panes(app)
-        option = feeds.get_option(f"feed:{broken}")
-        assert plain(option.prompt).lstrip().startswith("! Broken Feed")
+        row = feeds.row_text(f"feed:{broken}")
+        assert row is not None and row.lstrip().startswith("! Broken Feed")
         feeds.select_key(f"feed:{broken}")
         await settle(pilot)
         status = main_screen(app).status

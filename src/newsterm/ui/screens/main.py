@@ -528,14 +528,14 @@ class MainScreen(Screen[None], inherit_bindings=False):
             self.status.show_message("A refresh is running; it will finish first.")
             return
         feeds = self.feed_list
-        option = feeds.highlighted_option
-        if self.active_pane == "feeds" and option is not None and option.id:
-            if option.id.startswith("folder:"):
-                folder = option.id.removeprefix("folder:")
+        key = feeds.highlighted_key
+        if self.active_pane == "feeds" and key:
+            if key.startswith("folder:"):
+                folder = key.removeprefix("folder:")
                 members = [f for f in feeds.feeds.values() if f.folder == folder]
                 self.start_refresh(members, f"folder {folder}")
                 return
-            if option.id.startswith("view:"):
+            if key.startswith("view:"):
                 self.action_refresh_all()
                 return
         feed = self.current_feed()

@@ -1,4 +1,10 @@
-"""The feed list: the views All, Unread and Starred, then folders (collapsible) and feeds."""
+"""The feed list: the views All, Unread and Starred, then folders (collapsible) and feeds.
+
+A Line-API view, like the article list: it keeps the item keys in display order and draws
+only the rows on screen, so five thousand feeds open and scroll as fast as five. (Textual's
+OptionList measures every option whenever the list or its width changes, which made the
+first paint grow with the number of feeds.)
+"""
 
 from __future__ import annotations
 
@@ -6,40 +12,43 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import ClassVar
 
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.binding import Binding, BindingType
-from textual.content import Content
-from textual.events import Resize
+from textual.cache import LRUCache
+from textual.geometry import Size
 from textual.message import Message
-from textual.widgets import OptionList
-from textual.widgets.option_list import Option, OptionDoesNotExist
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from newsterm.models import Feed, View
 from newsterm.ui.formatting import one_line
 from newsterm.ui.selection import VIEW_LABELS, ListTarget
 
 _VIEW_ICONS: dict[View, str] = {View.ALL: "◆", View.UNREAD: "●", View.STARRED: "★"}
-
-
-def counted_row(label: Text, count: Text, width: int) -> Content:
-    """One line of exactly `width` cells: the label truncated to fit, the count flush right.
-
-    Built as Textual `Content` (cheap to measure and draw) for a known width; the list
-    rebuilds its prompts when its width changes.
-    """
-    label = label.copy()
-    room = width - count.cell_len - (1 if count.cell_len else 0)
-    label.truncate(max(1, room), overflow="ellipsis")
-    padding = " " * max(0, width - label.cell_len - count.cell_len)
-    return Content.from_rich_text(Text.assemble(label, padding, count, no_wrap=True, end=""))
+SEPARATOR = ""
+"""The key of the rule between the views and the feeds (never highlighted)."""
+PADDING = 1
+"""Blank cells at each side of a row."""
 
 
 def _format_count(count: int) -> str:
     return f"{count:,}" if count else ""
 
 
-class FeedList(OptionList, inherit_bindings=False):
+def counted_row(label: Text, count: Text, width: int) -> Text:
+    """One line of exactly `width` cells: the label truncated to fit, the count flush right."""
+    label = label.copy()
+    room = width - count.cell_len - (1 if count.cell_len else 0)
+    label.truncate(max(1, room), overflow="ellipsis")
+    padding = " " * max(0, width - label.cell_len - count.cell_len)
+    return Text.assemble(label, padding, count, no_wrap=True, end="")
+
+
+class FeedList(ScrollView, can_focus=True, inherit_bindings=False):
     """Views, folders and feeds with unread counts; feeds that fail are marked "!".
 
     | Key(s) | Description |
@@ -64,7 +73,11 @@ class FeedList(OptionList, inherit_bindings=False):
         Binding("h", "fold", "Fold folder", id="feed_list.fold"),
     ]
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = OptionList.COMPONENT_CLASSES | {
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "feed-list--cursor",
+        "feed-list--cursor-blurred",
+        "feed-list--hover",
+        "feed-list--separator",
         "feed-list--count",
         "feed-list--error",
         "feed-list--folder",
@@ -73,6 +86,20 @@ class FeedList(OptionList, inherit_bindings=False):
 
     DEFAULT_CSS = """
     FeedList {
+        overflow-x: hidden;
+        overflow-y: auto;
+        & > .feed-list--cursor {
+            background: $block-cursor-background;
+            color: $block-cursor-foreground;
+            text-style: $block-cursor-text-style;
+        }
+        & > .feed-list--cursor-blurred {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+        & > .feed-list--hover { background: $block-hover-background; }
+        & > .feed-list--separator { color: $foreground 15%; }
         & > .feed-list--count { color: $accent; }
         & > .feed-list--error { color: $error; text-style: bold; }
         & > .feed-list--folder { text-style: bold; }
@@ -96,40 +123,72 @@ class FeedList(OptionList, inherit_bindings=False):
         feed_list: FeedList
         target: ListTarget
 
+    highlighted: reactive[int | None] = reactive(None, init=False, repaint=False)
+    """Index of the highlighted row (never the separator), None while the list is empty."""
+
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:  # noqa: A002
-        super().__init__(id=id, classes=classes, markup=False)
+        super().__init__(id=id, classes=classes)
         self.feeds: dict[int, Feed] = {}
         """Feeds by id, as last loaded (counts adjusted locally in between)."""
         self.starred = 0
         """Entries starred, for the Starred view's count."""
         self.collapsed: set[str] = set()
         """Names of folded folders."""
+        self._keys: list[str] = []
+        self._index: dict[str, int] = {}
+        self._folder_unread: dict[str, int] = {}
+        self._unread_total = 0
         self._last_key: str | None = None
-        self._built_width = 0
-        self._stale_keys: set[str] = set()
-        self._row_styles: dict[str, Style] = {}
+        self._hover: int | None = None
+        self._base: Style | None = None
+        self._styles: dict[str, Style] = {}
+        self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
 
     # -- public API ---------------------------------------------------------------------
     @property
     def unread_total(self) -> int:
-        return sum(feed.unread for feed in self.feeds.values())
+        return self._unread_total
+
+    @property
+    def item_count(self) -> int:
+        """Rows listed, the separator included."""
+        return len(self._keys)
+
+    @property
+    def highlighted_key(self) -> str | None:
+        """The highlighted item's key ("view:all", "folder:<name>", "feed:<id>")."""
+        index = self.highlighted
+        return self._keys[index] if index is not None and 0 <= index < len(self._keys) else None
+
+    @property
+    def keys(self) -> list[str]:
+        """Every row's key in display order (the separator's is "")."""
+        return list(self._keys)
+
+    def key_at(self, index: int) -> str:
+        """The key of row `index` (the separator's is "")."""
+        return self._keys[index]
+
+    def index_of(self, key: str) -> int | None:
+        """The row of `key`, or None when it is not listed (gone, or in a folded folder)."""
+        return self._index.get(key)
 
     @property
     def current_target(self) -> ListTarget | None:
         """The highlighted item as a list target."""
-        option = self.highlighted_option
-        return None if option is None or option.id is None else self.target_for_key(option.id)
+        key = self.highlighted_key
+        return None if key is None else self.target_for_key(key)
 
     @property
     def current_feed(self) -> Feed | None:
         """The highlighted feed, or None on a view or folder."""
-        option = self.highlighted_option
-        if option is None or option.id is None or not option.id.startswith("feed:"):
+        key = self.highlighted_key
+        if key is None or not key.startswith("feed:"):
             return None
-        return self.feeds.get(int(option.id.removeprefix("feed:")))
+        return self.feeds.get(int(key.removeprefix("feed:")))
 
     def target_for_key(self, key: str) -> ListTarget | None:
-        """Turn an option id back into what the article list should show."""
+        """Turn an item key back into what the article list should show."""
         kind, _, value = key.partition(":")
         if kind == "view":
             return ListTarget.for_view(View(value))
@@ -139,10 +198,17 @@ class FeedList(OptionList, inherit_bindings=False):
             return ListTarget.for_feed(feed)
         return None
 
+    def row_text(self, key: str) -> str | None:
+        """The plain text of `key`'s row as drawn (for tests and the palette)."""
+        if key not in self._index:
+            return None
+        return self._row_text(key, self._row_width()).plain
+
     def set_feeds(self, feeds: Iterable[Feed], starred: int) -> None:
         """Show `feeds` with fresh counts, keeping the highlighted item and the scroll."""
         self.feeds = {feed.id: feed for feed in feeds}
         self.starred = starred
+        self._count_unread()
         self._rebuild()
 
     def adjust_unread(self, feed_id: int, delta: int) -> None:
@@ -150,63 +216,45 @@ class FeedList(OptionList, inherit_bindings=False):
         feed = self.feeds.get(feed_id)
         if feed is None or delta == 0:
             return
-        self.feeds[feed_id] = _with_unread(feed, max(0, feed.unread + delta))
-        keys = ["view:all", "view:unread", f"feed:{feed_id}"]
+        unread = max(0, feed.unread + delta)
+        change = unread - feed.unread
+        self.feeds[feed_id] = replace(feed, unread=unread)
+        self._unread_total += change
         if feed.folder is not None:
-            keys.append(f"folder:{feed.folder}")
-        self._update_later(keys)
+            self._folder_unread[feed.folder] = self._folder_unread.get(feed.folder, 0) + change
+        self.refresh()
 
     def adjust_starred(self, delta: int) -> None:
         self.starred = max(0, self.starred + delta)
-        self._update_later(["view:starred"])
-
-    def _update_later(self, keys: list[str]) -> None:
-        """Redraw these items' counts after the next paint.
-
-        Replacing a prompt makes the whole list redraw, so it is done once after the
-        screen has shown what the key changed, and a burst of keys pays for it once.
-        """
-        pending = not self._stale_keys
-        self._stale_keys.update(keys)
-        if pending:
-            self.call_after_refresh(self._update_stale)
-
-    def _update_stale(self) -> None:
-        keys, self._stale_keys = self._stale_keys, set()
-        for key in keys:
-            kind, _, value = key.partition(":")
-            try:
-                index = self.get_option_index(key)
-            except OptionDoesNotExist:  # folded away, or gone
-                continue
-            if kind == "view":
-                prompt = self._view_row(View(value))
-            elif kind == "folder":
-                prompt = self._folder_row(value)
-            elif (feed := self.feeds.get(int(value))) is not None:
-                prompt = self._feed_row(feed)
-            else:
-                continue
-            self.replace_option_prompt_at_index(index, prompt)
+        self.refresh()
 
     def select_key(self, key: str) -> bool:
-        """Highlight the item with option id `key`, unfolding its folder if needed."""
+        """Highlight the item `key`, unfolding its folder if needed."""
         if key.startswith("feed:"):
             feed = self.feeds.get(int(key.removeprefix("feed:")))
             if feed is not None and feed.folder in self.collapsed:
                 self.collapsed.discard(feed.folder)
                 self._rebuild()
-        try:
-            self.highlighted = self.get_option_index(key)
-        except OptionDoesNotExist:  # the item is gone
+        index = self._index.get(key)
+        if index is None:  # the item is gone
             return False
+        self.highlighted = index
         return True
 
     def keys_in_order(self) -> list[str]:
         """Feed keys in display order (folded folders included), for "next unread"."""
         return [f"feed:{feed.id}" for feed in self._ordered_feeds()]
 
-    # -- building options ---------------------------------------------------------------
+    # -- building the rows --------------------------------------------------------------
+    def _count_unread(self) -> None:
+        self._unread_total = sum(feed.unread for feed in self.feeds.values())
+        self._folder_unread = {}
+        for feed in self.feeds.values():
+            if feed.folder is not None:
+                self._folder_unread[feed.folder] = (
+                    self._folder_unread.get(feed.folder, 0) + feed.unread
+                )
+
     def _ordered_feeds(self) -> Iterator[Feed]:
         for _folder, feeds in self._grouped():
             yield from feeds
@@ -224,102 +272,144 @@ class FeedList(OptionList, inherit_bindings=False):
                 ordered.append((name, items))
         return ordered
 
+    def _build_keys(self) -> list[str]:
+        keys = [f"view:{view.value}" for view in View]
+        keys.append(SEPARATOR)
+        for folder, feeds in self._grouped():
+            if folder is not None:
+                keys.append(f"folder:{folder}")
+                if folder in self.collapsed:
+                    continue
+            keys.extend(f"feed:{feed.id}" for feed in feeds)
+        return keys
+
+    def _rebuild(self) -> None:
+        """List the items again; the highlighted item and the scroll offset survive."""
+        key = self.highlighted_key or self._last_key
+        self._keys = self._build_keys()
+        self._index = {item: index for index, item in enumerate(self._keys) if item}
+        self._strips.clear()
+        self._set_height()
+        index = self._index.get(key) if key is not None else None
+        if index is None:
+            index = 0 if self._keys else None
+        if index != self.highlighted:
+            self.highlighted = index
+        else:
+            self._scroll_cursor_into_view()
+        self.refresh()
+
+    # -- drawing ------------------------------------------------------------------------
     def _style(self, name: str) -> Style:
         """A component class's style, cached until the styles change (Textual's lookup
-        walks the DOM, and a list of hundreds of feeds asks for it per row)."""
-        style = self._row_styles.get(name)
+        walks the DOM, which costs more than drawing the row)."""
+        style = self._styles.get(name)
         if style is None:
-            style = self._row_styles[name] = self.get_component_rich_style(name, partial=True)
+            style = self._styles[name] = self.get_component_rich_style(name)
         return style
 
+    def _base_style(self) -> Style:
+        """The widget's own style, computed once per style change (it walks the DOM)."""
+        if self._base is None:
+            self._base = self.rich_style
+        return self._base
+
     def notify_style_update(self) -> None:
+        self._base = None
+        self._styles.clear()
+        self._strips.clear()
         super().notify_style_update()
-        if not self._row_styles:
-            return
-        fresh = {
-            name: self.get_component_rich_style(name, partial=True) for name in self._row_styles
-        }
-        if fresh != self._row_styles:  # a theme change, not just focus moving
-            self._row_styles = fresh
-            self.call_after_refresh(self._rebuild)
+
+    def _row_width(self) -> int:
+        width = self.scrollable_content_region.width - 2 * PADDING
+        return width if width > 0 else 26
 
     def _count(self, count: int) -> Text:
         return Text(_format_count(count), style=self._style("feed-list--count"))
 
-    def _build_options(self) -> list[Option | None]:
-        options: list[Option | None] = [
-            Option(self._view_row(view), id=f"view:{view.value}") for view in View
-        ]
-        options.append(None)
-        for folder, feeds in self._grouped():
-            if folder is not None:
-                options.append(Option(self._folder_row(folder), id=f"folder:{folder}"))
-                if folder in self.collapsed:
-                    continue
-            for feed in feeds:
-                options.append(Option(self._feed_row(feed), id=f"feed:{feed.id}"))
-        return options
-
-    def _view_row(self, view: View) -> Content:
-        count = self.starred if view is View.STARRED else self.unread_total
-        return self._row(Text(f"{_VIEW_ICONS[view]} {VIEW_LABELS[view]}"), count)
-
-    def _folder_row(self, folder: str) -> Content:
-        folded = folder in self.collapsed
-        style = self._style("feed-list--folder")
-        label = Text(f"{'▸' if folded else '▾'} ", style=style)
-        label.append(one_line(folder), style=style)
-        unread = sum(feed.unread for feed in self.feeds.values() if feed.folder == folder)
-        return self._row(label, unread)
-
-    def _feed_row(self, feed: Feed) -> Content:
+    def _row_text(self, key: str, width: int) -> Text:
+        kind, _, value = key.partition(":")
+        if kind == "view":
+            view = View(value)
+            count = self.starred if view is View.STARRED else self._unread_total
+            return counted_row(
+                Text(f"{_VIEW_ICONS[view]} {VIEW_LABELS[view]}"), self._count(count), width
+            )
+        if kind == "folder":
+            style = self._style("feed-list--folder")
+            label = Text("▸ " if value in self.collapsed else "▾ ", style=style)
+            label.append(one_line(value), style=style)
+            return counted_row(label, self._count(self._folder_unread.get(value, 0)), width)
+        feed = self.feeds.get(int(value)) if kind == "feed" else None
+        if feed is None:
+            return Text(" " * width, end="")
         label = Text("  " if feed.folder is not None else "")
         if feed.has_error:
             label.append("! ", style=self._style("feed-list--error"))
-        title_style = "" if feed.unread else "feed-list--muted"
-        label.append(
-            one_line(feed.display_title), style=self._style(title_style) if title_style else ""
-        )
-        return self._row(label, feed.unread)
+        title = one_line(feed.display_title)
+        label.append(title, style=self._style("feed-list--muted") if not feed.unread else "")
+        return counted_row(label, self._count(feed.unread), width)
 
-    def _row_width(self) -> int:
-        # The options' padding (0 1) takes a cell on each side.
-        width = self.scrollable_content_region.width - 2
-        return width if width > 0 else 26
+    def _row_counts(self, key: str) -> tuple[object, ...]:
+        """What a row's drawing depends on besides its key, for the strip cache."""
+        kind, _, value = key.partition(":")
+        if kind == "view":
+            return (self._unread_total, self.starred)
+        if kind == "folder":
+            return (self._folder_unread.get(value, 0), value in self.collapsed)
+        return (self.feeds.get(int(value)),) if kind == "feed" else ()
 
-    def _row(self, label: Text, count: int) -> Content:
-        return counted_row(label, self._count(count), self._row_width())
+    def render_line(self, y: int) -> Strip:
+        row = y + int(self.scroll_y)
+        width = self.scrollable_content_region.width
+        base = self._base_style()
+        if row >= len(self._keys):
+            return Strip.blank(width, base)
+        key = self._keys[row]
+        is_cursor = row == self.highlighted
+        hover = row == self._hover and not is_cursor
+        cache_key = (key, self._row_counts(key), is_cursor, self.has_focus, hover, width)
+        strip = self._strips.get(cache_key)
+        if strip is None:
+            strip = self._render_row(key, is_cursor, hover, width, base)
+            self._strips[cache_key] = strip
+        return strip
 
-    def on_resize(self, event: Resize) -> None:
-        if self._row_width() != self._built_width:
-            self._rebuild()
+    def _render_row(self, key: str, is_cursor: bool, hover: bool, width: int, base: Style) -> Strip:
+        row_style = base
+        if key == SEPARATOR:
+            rule = Segment("─" * width, base + self._style("feed-list--separator"))
+            return Strip([rule], width)
+        cursor_class = "feed-list--cursor" if self.has_focus else "feed-list--cursor-blurred"
+        if is_cursor:
+            row_style = base + self._style(cursor_class)
+        elif hover:
+            row_style = base + self._style("feed-list--hover")
+        text = Text(" " * PADDING, style=row_style, no_wrap=True, end="")
+        text.append_text(self._row_text(key, max(1, width - 2 * PADDING)))
+        text.append(" " * PADDING)
+        if is_cursor or hover:
+            # The cursor's (or the hover's) colours win over the count's and the title's.
+            text.stylize(row_style)
+        # Text.render leaves out the Text's own style when it has no spans: apply it here.
+        strip = Strip(list(text.render(self.app.console))).apply_style(row_style)
+        return strip.adjust_cell_length(width, row_style)
 
-    def _rebuild(self) -> None:
-        """Replace the options; the highlighted item and the scroll offset survive."""
-        option = self.highlighted_option
-        key = option.id if option is not None else self._last_key
-        scroll_y = self.scroll_y
-        self._built_width = self._row_width()
-        new_options = self._build_options()
-        old_ids = [option.id for option in self.options]
-        new_ids = [option.id for option in new_options if option is not None]
-        if old_ids == new_ids:
-            # Same items, new counts: swap the prompts in place (no scroll or cursor jump).
-            for index, new_option in enumerate(o for o in new_options if o is not None):
-                self.replace_option_prompt_at_index(index, new_option.prompt)
-            return
-        with self.prevent(OptionList.OptionHighlighted):
-            self.set_options(new_options)
-        self.scroll_to(y=scroll_y, animate=False, immediate=True)
-        if key is not None and key in new_ids:
-            self.highlighted = new_ids.index(key)
-        elif self.options:
-            self.highlighted = 0
+    # -- cursor -------------------------------------------------------------------------
+    def validate_highlighted(self, index: int | None) -> int | None:
+        if not self._keys:
+            return None
+        if index is None:
+            return None
+        return max(0, min(index, len(self._keys) - 1))
 
-    # -- events -------------------------------------------------------------------------
-    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        event.stop()
-        key = event.option.id
+    def watch_highlighted(self, old: int | None, new: int | None) -> None:
+        if old is not None:
+            self.refresh_line(old)
+        if new is not None:
+            self.refresh_line(new)
+        self._scroll_cursor_into_view()
+        key = self.highlighted_key
         if key is None or key == self._last_key:
             return
         target = self.target_for_key(key)
@@ -327,28 +417,86 @@ class FeedList(OptionList, inherit_bindings=False):
             self._last_key = key
             self.post_message(self.Highlighted(self, target, self.current_feed))
 
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        if event.option.id is not None and (target := self.target_for_key(event.option.id)):
-            self._last_key = event.option.id
-            self.post_message(self.Selected(self, target))
+    def _move(self, index: int, step: int) -> None:
+        """Highlight row `index`, stepping past the separator in direction `step`."""
+        if not self._keys:
+            return
+        index = max(0, min(index, len(self._keys) - 1))
+        if self._keys[index] == SEPARATOR:
+            beyond = index + step
+            index = beyond if 0 <= beyond < len(self._keys) else index - step
+        self.highlighted = index
+
+    def _scroll_cursor_into_view(self) -> None:
+        height = self.scrollable_content_region.height
+        if height <= 0 or self.highlighted is None:
+            return
+        top = int(self.scroll_y)
+        row = self.highlighted
+        if row < top:
+            self.scroll_to(y=row, animate=False, immediate=True)
+        elif row >= top + height:
+            self.scroll_to(y=row - height + 1, animate=False, immediate=True)
+
+    def _set_height(self) -> None:
+        size = Size(self.size.width, len(self._keys))
+        if size != self.virtual_size:
+            self.virtual_size = size
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._set_height()
+        self._scroll_cursor_into_view()
+
+    def on_focus(self) -> None:
+        if self.highlighted is not None:
+            self.refresh_line(self.highlighted)
+
+    def on_blur(self) -> None:
+        if self.highlighted is not None:
+            self.refresh_line(self.highlighted)
 
     # -- actions ------------------------------------------------------------------------
+    def _page(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)
+
+    def action_cursor_down(self) -> None:
+        self._move((self.highlighted if self.highlighted is not None else -1) + 1, 1)
+
+    def action_cursor_up(self) -> None:
+        self._move((self.highlighted or 0) - 1, -1)
+
+    def action_first(self) -> None:
+        self._move(0, 1)
+
+    def action_last(self) -> None:
+        self._move(len(self._keys) - 1, -1)
+
+    def action_page_down(self) -> None:
+        self._move((self.highlighted or 0) + self._page(), 1)
+
+    def action_page_up(self) -> None:
+        self._move((self.highlighted or 0) - self._page(), -1)
+
+    def action_select(self) -> None:
+        key = self.highlighted_key
+        if key and (target := self.target_for_key(key)) is not None:
+            self._last_key = key
+            self.post_message(self.Selected(self, target))
+
     def action_toggle_folder(self) -> None:
-        option = self.highlighted_option
-        if option is None or option.id is None or not option.id.startswith("folder:"):
+        key = self.highlighted_key
+        if key is None or not key.startswith("folder:"):
             return
-        name = option.id.removeprefix("folder:")
-        self.collapsed.symmetric_difference_update({name})
+        self.collapsed.symmetric_difference_update({key.removeprefix("folder:")})
         self._rebuild()
 
     def action_fold(self) -> None:
-        option = self.highlighted_option
-        if option is None or option.id is None:
+        key = self.highlighted_key
+        if key is None:
             return
         folder: str | None = None
-        if option.id.startswith("folder:"):
-            folder = option.id.removeprefix("folder:")
+        if key.startswith("folder:"):
+            folder = key.removeprefix("folder:")
         elif (feed := self.current_feed) is not None:
             folder = feed.folder
         if folder is None or folder in self.collapsed:
@@ -357,6 +505,29 @@ class FeedList(OptionList, inherit_bindings=False):
         self._rebuild()
         self.select_key(f"folder:{folder}")
 
+    # -- mouse --------------------------------------------------------------------------
+    def _row_at(self, event: events.MouseEvent) -> int | None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return None
+        row = offset.y + int(self.scroll_y)
+        return row if 0 <= row < len(self._keys) and self._keys[row] else None
 
-def _with_unread(feed: Feed, unread: int) -> Feed:
-    return replace(feed, unread=unread)
+    def on_click(self, event: events.Click) -> None:
+        row = self._row_at(event)
+        if row is not None:
+            self.highlighted = row
+            self.action_select()
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        row = self._row_at(event)
+        if row != self._hover:
+            for previous in (self._hover, row):
+                if previous is not None:
+                    self.refresh_line(previous)
+            self._hover = row
+
+    def on_leave(self, event: events.Leave) -> None:
+        if self._hover is not None:
+            self.refresh_line(self._hover)
+            self._hover = None
