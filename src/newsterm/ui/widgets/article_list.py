@@ -215,21 +215,31 @@ class ArticleList(ScrollView, can_focus=True, inherit_bindings=False):
             # screen, so it is set once, and not at all when both lists are as long).
             self.refresh()
         self._after_load = then
+        if not same and self._show_first_page():
+            # The first screenful is on its way: list the rest once it is painted, so a
+            # big list's ids don't compete with that paint for the interpreter.
+            self.call_after_refresh(self._request_ids_for, target)
+            return
         self._request_ids(keep_id=self.current_id if same else None)
-        if not same and not self._loaded:
-            self._show_first_page()
 
-    def _show_first_page(self) -> None:
-        """Draw the newest rows at once while the whole id list loads in the worker.
+    def _request_ids_for(self, target: ListTarget) -> None:
+        if self.target is target and not self._loaded:
+            self._request_ids(keep_id=None)
+
+    def _show_first_page(self) -> bool:
+        """Draw the newest rows at once, before the whole id list loads in the worker.
 
         Listing 100,000 ids takes tens of milliseconds; the first screenful is one small
         indexed query, so a big view paints in the same frame as the key that opened it.
+        One feed's ids are listed at once instead (about a millisecond): False then.
         """
         assert self.target is not None
+        if self.target.feed_id is not None and not self.target.query.search:
+            return False
         try:
             first = self.store.list_entries(self.target.query, limit=FIRST_PAGE)
-        except Exception:  # the worker reports it
-            return
+        except Exception:  # the id worker reports it
+            return False
         for summary in first:
             self._summaries.discard(summary.id)
             self._summaries[summary.id] = summary
@@ -238,6 +248,7 @@ class ArticleList(ScrollView, can_focus=True, inherit_bindings=False):
         self._set_height()
         self.refresh()
         self.post_message(self.Highlighted(self, self.current_id))
+        return True
 
     def reload(self) -> None:
         """Reload the ids (after a refresh or a bulk change), keeping the cursor's entry."""
