@@ -4,19 +4,39 @@ from __future__ import annotations
 
 import io
 import os
+import re
+import threading
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import ClassVar
+from itertools import islice
+from typing import TYPE_CHECKING, ClassVar
 
 from rich import box
+from rich._unicode_data import load as load_cell_table
+from rich._wrap import divide_line
 from rich.cells import cell_len
-from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.console import (
+    Console,
+    ConsoleOptions,
+    Group,
+    JustifyMethod,
+    OverflowMethod,
+    RenderableType,
+    RenderResult,
+)
 from rich.constrain import Constrain
+from rich.containers import Lines, Renderables
 from rich.markdown import CodeBlock, Heading, Markdown, MarkdownElement, TableElement
 from rich.padding import Padding
+from rich.protocol import rich_cast
 from rich.segment import Segment
-from rich.syntax import Syntax
+from rich.style import Style
+from rich.syntax import Syntax, SyntaxTheme
 from rich.table import Table
 from rich.text import Text
+
+if TYPE_CHECKING:
+    from pygments.lexer import Lexer  # type: ignore[import-untyped]
 
 from newsterm.content._safe import safe_text
 from newsterm.content.model import Article, Link
@@ -51,11 +71,32 @@ class _CodeBlock(CodeBlock):
         if console.no_color or console.color_system is None:
             yield Padding(Text(code, style=self.style_name), (1, 1))
             return
-        syntax = Syntax(code, self.lexer_name, theme=self.theme)
+        theme = _syntax_theme(self.theme)
+        syntax = Syntax(code, _lexer(self.lexer_name), theme=theme)
         highlighted = syntax.highlight(code)
         highlighted.rstrip()
-        background = Syntax.get_theme(self.theme).get_background_style()
-        yield Padding(highlighted, (1, 1), style=background, expand=True)
+        yield Padding(highlighted, (1, 1), style=theme.get_background_style(), expand=True)
+
+
+@lru_cache(maxsize=128)
+def _lexer(name: str) -> Lexer:
+    """Pygments' lexer for ``name`` (plain text if it has none), as ``Syntax`` would make it.
+
+    Made once per name: a lookup costs about half a millisecond, and a theme made afresh for
+    every block would parse every token style again.
+    """
+    from pygments.lexers import get_lexer_by_name  # type: ignore[import-untyped]
+    from pygments.util import ClassNotFound  # type: ignore[import-untyped]
+
+    try:
+        return get_lexer_by_name(name, stripnl=False, ensurenl=True, tabsize=4)
+    except ClassNotFound:
+        return get_lexer_by_name("text", stripnl=False, ensurenl=True, tabsize=4)
+
+
+@lru_cache(maxsize=8)
+def _syntax_theme(name: str) -> SyntaxTheme:
+    return Syntax.get_theme(name)
 
 
 class _Table(TableElement):
@@ -153,6 +194,347 @@ class _WithoutLeadingBlankLines:
         yield from segments
 
 
+class _LineSink:
+    """Collects rendered output as lines, split exactly as ``Segment.split_and_crop_lines`` does.
+
+    ``exact_breaks[i]`` says whether line ``i`` ended with a segment that is just ``"\\n"``
+    (as Rich yields between blocks) rather than a line break inside a longer segment (as in
+    a padded code block's first line): :class:`_WithoutLeadingBlankLines` tells them apart.
+    """
+
+    __slots__ = ("current", "exact_breaks", "lines")
+
+    def __init__(self) -> None:
+        self.lines: list[list[Segment]] = []
+        self.exact_breaks: list[bool] = []
+        self.current: list[Segment] = []
+
+    def segment(self, segment: Segment) -> None:
+        text = segment.text
+        if "\n" not in text or segment.control:
+            self.current.append(segment)
+            return
+        exact = text == "\n"
+        style = segment.style
+        while text:
+            part, newline, text = text.partition("\n")
+            if part:
+                self.current.append(Segment(part, style))
+            if newline:
+                self.lines.append(self.current)
+                self.exact_breaks.append(exact)
+                self.current = []
+
+    def line(self, segments: list[Segment], *, exact: bool) -> None:
+        """``segments`` and then a line break."""
+        if self.current:
+            self.current.extend(segments)
+            segments = self.current
+            self.current = []
+        self.lines.append(segments)
+        self.exact_breaks.append(exact)
+
+    def extend(self, other: _LineSink, start: int = 0) -> None:
+        """Another sink's lines from ``start`` on, then its unfinished last line."""
+        for index in range(start, len(other.lines)):
+            self.line(other.lines[index], exact=other.exact_breaks[index])
+        self.current.extend(other.current)
+
+
+class _LineConsole(Console):
+    """A ``Console`` that renders straight to lines, with the same segments as Rich.
+
+    Rich passes every segment up through one generator per level of nesting, joins each
+    paragraph's wrapped lines into one ``Text`` to render it, and at the end splits the stream
+    into lines again: that bookkeeping was most of the reader's render time.  Here a ``Text``'s
+    wrapped lines are rendered one by one and containers are walked without splitting twice.
+    Everything else still runs Rich's own code (wrapping, styles, tables, padding), so the
+    picture is the same; ``tests/test_content_render_lines.py`` compares the two over the corpus.
+    """
+
+    def render(
+        self, renderable: RenderableType, options: ConsoleOptions | None = None
+    ) -> Iterable[Segment]:
+        sink = _LineSink()
+        self._render_into(sink, renderable, options or self.options)
+        new_line = Segment.line()
+        for line, exact in zip(sink.lines, sink.exact_breaks, strict=True):
+            if exact or not line or line[-1].control:
+                yield from line
+                yield new_line
+            else:
+                # The break stays inside the last segment, as Rich had it.
+                yield from islice(line, len(line) - 1)
+                text, style, _ = line[-1]
+                yield Segment(text + "\n", style)
+        yield from sink.current
+
+    def render_lines(
+        self,
+        renderable: RenderableType,
+        options: ConsoleOptions | None = None,
+        *,
+        style: Style | None = None,
+        pad: bool = True,
+        new_lines: bool = False,
+    ) -> list[list[Segment]]:
+        render_options = options or self.options
+        sink = _LineSink()
+        self._render_into(sink, renderable, render_options)
+        lines = sink.lines
+        if sink.current:
+            lines.append(sink.current)
+        height = render_options.height
+        if height is not None:
+            lines = lines[: max(0, height)]
+        width = render_options.max_width
+        adjust = Segment.adjust_line_length
+        if style:
+            add = style.__add__
+            lines = [
+                [
+                    Segment(text, None if control else add(segment_style), control)
+                    for text, segment_style, control in line
+                ]
+                for line in lines
+            ]
+        lines = [adjust(line, width, style=style, pad=pad) for line in lines]
+        if new_lines:
+            for line in lines:
+                line.append(Segment.line())
+        if height is not None and height > len(lines):
+            blank = [Segment(" " * width, style)]
+            if new_lines:
+                blank.append(Segment.line())
+            lines.extend([blank[:] for _ in range(height - len(lines))])
+        return lines
+
+    def _render_into(
+        self, sink: _LineSink, renderable: RenderableType, options: ConsoleOptions
+    ) -> None:
+        """What ``Console.render`` does, into ``sink``."""
+        if options.max_width < 1:
+            return
+        renderable = rich_cast(renderable)
+        if isinstance(renderable, str):
+            renderable = self.render_str(
+                renderable, highlight=options.highlight, markup=options.markup
+            )
+        if isinstance(renderable, Text):
+            self._text_into(sink, renderable, options)
+            return
+        if isinstance(renderable, Constrain):
+            if renderable.width is not None:
+                options = options.update_width(min(renderable.width, options.max_width))
+            self._render_into(sink, renderable.renderable, options)
+            return
+        if isinstance(renderable, _WithoutLeadingBlankLines):
+            inner = _LineSink()
+            self._render_into(inner, renderable.renderable, options)
+            _drop_leading_blank_lines(inner, sink)
+            return
+        if isinstance(renderable, (Group, Renderables)):
+            parts: Iterable[RenderableType | Segment] = (
+                renderable.renderables if isinstance(renderable, Group) else renderable._renderables
+            )
+        else:
+            parts = renderable.__rich_console__(self, options)  # type: ignore[union-attr]
+        child_options = options.reset_height()
+        for part in parts:
+            if isinstance(part, Segment):
+                sink.segment(part)
+            else:
+                self._render_into(sink, part, child_options)
+
+    def _text_into(self, sink: _LineSink, text: Text, options: ConsoleOptions) -> None:
+        """What ``Text.__rich_console__`` does, into ``sink``: wrap, then render line by line."""
+        tab_size = self.tab_size if text.tab_size is None else text.tab_size
+        no_wrap = text.no_wrap if text.no_wrap is not None else options.no_wrap
+        lines = self._wrap(
+            text,
+            options.max_width,
+            justify=text.justify or options.justify or "default",
+            overflow=text.overflow or options.overflow or "fold",
+            tab_size=tab_size or 8,
+            no_wrap=bool(no_wrap),
+        )
+        # Rich renders the joined lines: a line without spans of its own is still styled when
+        # the joined text has any span (its style is one), unstyled otherwise.
+        styled = any(line._spans or line.style for line in lines)
+        null = Style.null()
+        count = len(lines)
+        for index, line in enumerate(lines):
+            plain = line.plain
+            segments: list[Segment]
+            if not plain:
+                segments = []
+            elif line._spans:
+                segments = list(line.render(self))
+            elif styled:
+                style = self.get_style(line.style, default=null) if line.style else null
+                segments = [Segment(plain, style)]
+            else:
+                segments = [Segment(plain)]
+            if index < count - 1:
+                sink.line(segments, exact=False)
+            elif text.end == "\n":
+                sink.line(segments, exact=True)
+            else:
+                for segment in segments:
+                    sink.current.append(segment)
+                if text.end:
+                    sink.segment(Segment(text.end))
+
+    def _wrap(
+        self,
+        text: Text,
+        width: int,
+        *,
+        justify: JustifyMethod,
+        overflow: OverflowMethod,
+        tab_size: int,
+        no_wrap: bool,
+    ) -> Lines:
+        """``Text.wrap``, with a quicker way to find the breaks in a line of one-cell characters
+        (``divide_line`` measures every word through a cache: a quarter of the render time)."""
+        no_wrap = no_wrap or overflow == "ignore"
+        fold = overflow == "fold"
+        lines = Lines()
+        for line in text.split(allow_blank=True):
+            if "\t" in line:
+                line.expand_tabs(tab_size)
+            if no_wrap:
+                if overflow == "ignore":
+                    lines.append(line)
+                    continue
+                new_lines = Lines([line])
+            else:
+                plain = line.plain
+                if _one_cell_characters().issuperset(plain):
+                    offsets = _divide_one_cell_line(plain, width, fold=fold)
+                else:
+                    offsets = divide_line(plain, width, fold=fold)
+                new_lines = line.divide(offsets)
+                for new_line in new_lines:
+                    new_line.rstrip_end(width)
+            if justify:
+                new_lines.justify(self, width, justify=justify, overflow=overflow)
+            for new_line in new_lines:
+                new_line.truncate(width, overflow=overflow)
+            lines.extend(new_lines)
+        return lines
+
+
+@lru_cache(maxsize=1)
+def _one_cell_characters() -> frozenset[str]:
+    """The characters below U+3000 that Rich measures as one cell (Latin, Greek, Cyrillic,
+    Hebrew, punctuation...): a text made only of them is as many cells wide as it is long."""
+    narrow = set(range(0x20, 0x7F)) | set(range(0xA0, 0x3000))
+    for start, end, width in load_cell_table("auto").widths:
+        if width != 1:
+            narrow.difference_update(range(start, min(end, 0x2FFF) + 1))
+    narrow.difference_update((0x200D, 0xFE0F))
+    return frozenset(map(chr, narrow))
+
+
+_WORD = re.compile(r"\s*\S+\s*")
+
+
+def _divide_one_cell_line(text: str, width: int, *, fold: bool) -> list[int]:
+    """``rich._wrap.divide_line`` for a text whose characters are all one cell wide."""
+    breaks: list[int] = []
+    offset = 0
+    for match in _WORD.finditer(text):
+        start, end = match.span()
+        word_length = len(match.group().rstrip())
+        if width - offset >= word_length:
+            offset += end - start
+        elif word_length > width:
+            if fold:
+                pieces = range(start, end, width)
+                for piece_start in pieces:
+                    if piece_start:
+                        breaks.append(piece_start)
+                offset = end - pieces[-1]
+            else:
+                if start:
+                    breaks.append(start)
+                offset = end - start
+        elif offset and start:
+            breaks.append(start)
+            offset = end - start
+    return breaks
+
+
+def _drop_leading_blank_lines(source: _LineSink, sink: _LineSink) -> None:
+    """What :class:`_WithoutLeadingBlankLines` does to a segment stream, on lines: until the
+    first visible segment, whitespace is held back and a bare ``"\\n"`` segment drops it."""
+    held: list[list[Segment]] = []
+    held_breaks: list[bool] = []
+    current: list[Segment] = []
+    for index, line in enumerate([*source.lines, source.current]):
+        for position, segment in enumerate(line):
+            if segment.control or segment.text.strip():
+                for held_line, held_break in zip(held, held_breaks, strict=True):
+                    sink.line(held_line, exact=held_break)
+                sink.current.extend(current)
+                sink.current.extend(line[position:])
+                if index < len(source.lines):
+                    sink.line([], exact=source.exact_breaks[index])
+                    sink.extend(source, index + 1)
+                return
+            current.append(segment)
+        if index == len(source.lines):
+            return
+        if source.exact_breaks[index]:
+            held.clear()
+            held_breaks.clear()
+        else:
+            held.append(current)
+            held_breaks.append(False)
+        current = []
+
+
+_CONSOLES = threading.local()
+
+
+def _new_console(width: int, color: bool, file: io.StringIO) -> _LineConsole:
+    if color:
+        truecolor = os.environ.get("COLORTERM", "").lower() in ("truecolor", "24bit")
+        color_system: str | None = "truecolor" if truecolor else "256"
+    else:
+        color_system = None
+    return _LineConsole(
+        file=file,
+        width=width,
+        force_terminal=color,
+        no_color=not color,
+        color_system=color_system,  # type: ignore[arg-type]
+        legacy_windows=False,
+        force_jupyter=False,
+        force_interactive=False,
+        highlight=False,
+        markup=False,
+        emoji=False,
+        soft_wrap=False,
+        tab_size=4,
+        _environ={},
+    )
+
+
+def _line_console(width: int, color: bool) -> _LineConsole:
+    """This thread's console for rendering at ``width`` (a console is not shared by threads)."""
+    consoles: dict[tuple[int, bool], _LineConsole] | None = getattr(_CONSOLES, "consoles", None)
+    if consoles is None:
+        consoles = _CONSOLES.consoles = {}
+    console = consoles.get((width, color))
+    if console is None:
+        if len(consoles) >= 8:
+            consoles.clear()
+        console = consoles[(width, color)] = _new_console(width, color, io.StringIO())
+    return console
+
+
 def _underline(text: str, rule: str, max_width: int, style: str) -> Text:
     longest = max((cell_len(line) for line in text.split("\n")), default=0)
     return Text(rule * max(1, min(longest, max_width)), style=style)
@@ -181,33 +563,26 @@ def render_article(article: Article, *, width: int) -> RenderableType:
     return Constrain(Group(*parts), width=max(1, width))
 
 
+def render_lines(
+    renderable: RenderableType, *, width: int, color: bool = True
+) -> list[list[Segment]]:
+    """``renderable`` (e.g. :func:`render_article`) as lines of Rich segments, none wider than
+    ``width`` cells and none padded.
+
+    Thread-safe: the reader calls it in a worker thread for big articles.  With ``color`` code is
+    highlighted; without it, it is plain (as ``newsterm render`` prints to a pipe).
+    """
+    width = max(1, width)
+    console = _line_console(width, color)
+    return console.render_lines(renderable, console.options.update_width(width), pad=False)
+
+
 def render_to_text(article: Article, *, width: int, color: bool) -> str:
     """The reader's rendering as a string: plain text, or with ANSI colours when ``color``."""
     width = max(10, width)
-    buffer = io.StringIO()
-    if color:
-        truecolor = os.environ.get("COLORTERM", "").lower() in ("truecolor", "24bit")
-        color_system: str | None = "truecolor" if truecolor else "256"
-    else:
-        color_system = None
-    console = Console(
-        file=buffer,
-        width=width,
-        force_terminal=color,
-        no_color=not color,
-        color_system=color_system,  # type: ignore[arg-type]
-        legacy_windows=False,
-        force_jupyter=False,
-        force_interactive=False,
-        highlight=False,
-        markup=False,
-        emoji=False,
-        soft_wrap=False,
-        tab_size=4,
-        _environ={},
-    )
-    console.print(render_article(article, width=width))
-    output = buffer.getvalue()
     if not color:
-        output = "\n".join(line.rstrip() for line in output.split("\n"))
-    return output
+        lines = render_lines(render_article(article, width=width), width=width, color=False)
+        return "".join("".join(segment.text for segment in line).rstrip() + "\n" for line in lines)
+    buffer = io.StringIO()
+    _new_console(width, color, buffer).print(render_article(article, width=width))
+    return buffer.getvalue()
