@@ -38,12 +38,7 @@ from newsterm.ui.messages import (
 from newsterm.ui.opener import open_link
 from newsterm.ui.palette_command import PaletteCommand
 from newsterm.ui.refresher import Refresher
-from newsterm.ui.screens.add_feed import AddFeedScreen
-from newsterm.ui.screens.confirm import ConfirmScreen
 from newsterm.ui.screens.help import HelpGroup, keymap_problems, node_help
-from newsterm.ui.screens.links import LinksScreen
-from newsterm.ui.screens.search import SearchScreen
-from newsterm.ui.screens.welcome import WelcomeScreen
 from newsterm.ui.selection import VIEW_LABELS, ListTarget
 from newsterm.ui.widgets.article_list import ArticleList
 from newsterm.ui.widgets.feed_list import FeedList
@@ -209,6 +204,8 @@ class MainScreen(Screen[None], inherit_bindings=False):
             if choice == "add":
                 self.action_add_feed()
 
+        from newsterm.ui.screens.welcome import WelcomeScreen  # a dialog loads when it opens
+
         self.app.push_screen(WelcomeScreen(), chosen)
 
     # -- layout -------------------------------------------------------------------------
@@ -323,6 +320,8 @@ class MainScreen(Screen[None], inherit_bindings=False):
         def picked(url: str | None) -> None:
             if url:
                 self.open_url(url)
+
+        from newsterm.ui.screens.links import LinksScreen  # a dialog loads when it opens
 
         self.app.push_screen(LinksScreen(event.links), picked)
 
@@ -652,6 +651,8 @@ class MainScreen(Screen[None], inherit_bindings=False):
             self.focus_pane("feeds")
             self.status.show_message(f"Added {feed.display_title}.")
 
+        from newsterm.ui.screens.add_feed import AddFeedScreen  # a dialog loads when it opens
+
         self.app.push_screen(AddFeedScreen(app.store, app.settings, folders), added)
 
     @reports_errors("Deleting the feed")
@@ -668,6 +669,8 @@ class MainScreen(Screen[None], inherit_bindings=False):
         def answered(yes: bool | None) -> None:
             if yes:
                 self._delete(latest)
+
+        from newsterm.ui.screens.confirm import ConfirmScreen  # a dialog loads when it opens
 
         self.app.push_screen(
             ConfirmScreen(question, yes_label="Delete", title="Delete feed"), answered
@@ -720,6 +723,8 @@ class MainScreen(Screen[None], inherit_bindings=False):
             self.article_list.show(ListTarget.for_search(text))
             self._title_articles(ListTarget.for_search(text), None)
             self.focus_pane("articles")
+
+        from newsterm.ui.screens.search import SearchScreen  # a dialog loads when it opens
 
         self.app.push_screen(SearchScreen(self.last_search), searched)
 
