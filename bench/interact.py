@@ -14,8 +14,9 @@ app headless at 120x40 over that database and reports:
   shows its effect, for moving the cursor (j), paging (pagedown), jumping to the bottom
   and top (G/g), toggling read (m), opening an article (enter, until its body is shown),
   next unread (n, until the reader shows it), switching feeds (j in the feed list, until
-  the new list is painted) and opening All (home in the feed list, until its first rows
-  are painted; the rest of its ids load in a worker behind them);
+  the new list's rows are painted) and opening All (home in the feed list, likewise); a
+  view or folder paints its first screenful at once and loads the rest of its ids in a
+  worker behind it;
 - memory: the process's resident set at the end and its peak.
 
 Keys are sent through the headless driver like a terminal's, and every paint is turned
@@ -277,8 +278,14 @@ def child(directory: Path, presses: int, gap: float) -> dict[str, Any]:
                 option_key = feeds.key_at(min(index, feeds.item_count - 1))
 
                 def switched(key: str = option_key) -> bool:
+                    # The new list's rows are on screen (a folder's first screenful shows
+                    # while the rest of its ids load, as for the All view).
                     target = articles.target
-                    return target is not None and target.key == key and articles.loaded
+                    return (
+                        target is not None
+                        and target.key == key
+                        and (articles.loaded or len(articles.entry_ids) > 0)
+                    )
 
                 await press("switch feed (j)", "j", switched)
             for _ in range(max(5, presses // 20)):
@@ -298,6 +305,8 @@ def child(directory: Path, presses: int, gap: float) -> dict[str, Any]:
                     ),
                 )
                 await app.workers.wait_for_complete()
+            await pilot.pause()
+            await app.workers.wait_for_complete()
             result["listed_all"] = len(articles.entry_ids)
 
     asyncio.run(run())

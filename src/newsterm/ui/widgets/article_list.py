@@ -282,7 +282,10 @@ class ArticleList(ScrollView, can_focus=True, inherit_bindings=False):
         # Textual's LRUCache keeps the first value set for a key: drop it, then set.
         self._summaries.discard(entry_id)
         self._summaries[entry_id] = cached
-        self.refresh()
+        if entry_id == self.current_id:
+            self.refresh_line(self.cursor)  # the usual case: redraw one row, not the list
+        else:
+            self.refresh()
 
     def move_to_id(self, entry_id: int) -> bool:
         """Put the cursor on `entry_id` if it is listed."""

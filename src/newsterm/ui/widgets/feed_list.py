@@ -222,11 +222,20 @@ class FeedList(ScrollView, can_focus=True, inherit_bindings=False):
         self._unread_total += change
         if feed.folder is not None:
             self._folder_unread[feed.folder] = self._folder_unread.get(feed.folder, 0) + change
-        self.refresh()
+        keys = ["view:all", "view:unread", f"feed:{feed_id}"]
+        if feed.folder is not None:
+            keys.append(f"folder:{feed.folder}")
+        self._refresh_rows(keys)
 
     def adjust_starred(self, delta: int) -> None:
         self.starred = max(0, self.starred + delta)
-        self.refresh()
+        self._refresh_rows(["view:starred"])
+
+    def _refresh_rows(self, keys: list[str]) -> None:
+        """Redraw just these rows (a whole-list redraw costs a frame's worth of work)."""
+        for key in keys:
+            if (index := self._index.get(key)) is not None:
+                self.refresh_line(index)
 
     def select_key(self, key: str) -> bool:
         """Highlight the item `key`, unfolding its folder if needed."""
