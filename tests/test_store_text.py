@@ -48,7 +48,10 @@ def test_html_to_text_never_raises(markup: str) -> None:
 
 
 def test_fts_query_quotes_every_term() -> None:
-    assert fts_query('rust "borrow') == '"rust"* """borrow"*'
+    # A quote without its pair is punctuation; a pair quotes an exact phrase.
+    assert fts_query('rust "borrow') == '"rust"* "borrow"*'
+    assert fts_query('"borrow checker"  rust') == '"borrow checker" "rust"*'
+    assert fts_query('a"b"c"d') == '"a" "b" "c" "d"'  # one letter: the letter itself
     assert fts_query("NEAR(a b)") == '"NEAR(a"* "b)"*'
     assert fts_query('" * ( ) -') is None
     assert fts_query("") is None

@@ -110,7 +110,28 @@ CREATE TABLE retired_entries (
 CREATE INDEX retired_entries_time ON retired_entries(retired);
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
+# Version 4: prefix indexes for 2- and 3-character prefixes. Every search word is a
+# prefix query ("the"*), and without an index FTS5 merges the document lists of every
+# word that starts so ("the", "them", "there", "these", ...): 75 ms of a 127 ms search at
+# 100,000 entries, 9 ms with the index. Longer prefixes expand to few words and stay cheap.
+# FTS5 options are fixed at creation, so the index is rebuilt from its own stored text
+# (about 35 s per 100,000 entries, once); it grows by about 1.3 kB per entry. The delete
+# trigger names the table, so it is dropped first and made again.
+_V4 = """
+DROP TRIGGER entries_fts_delete;
+CREATE VIRTUAL TABLE entries_fts_v4 USING fts5(
+    title, author, text, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3'
+);
+INSERT INTO entries_fts_v4 (rowid, title, author, text)
+    SELECT rowid, title, author, text FROM entries_fts ORDER BY rowid;
+DROP TABLE entries_fts;
+ALTER TABLE entries_fts_v4 RENAME TO entries_fts;
+CREATE TRIGGER entries_fts_delete AFTER DELETE ON entries BEGIN
+    DELETE FROM entries_fts WHERE rowid = old.id;
+END;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
 """Forward migrations; MIGRATIONS[i] takes a database from version i to i + 1."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

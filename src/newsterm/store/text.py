@@ -77,16 +77,43 @@ def search_text(markup: str) -> str:
 def fts_terms(text: str) -> list[str]:
     """The searchable terms of user text: whitespace-separated words with a letter or digit."""
     text = text.replace("\x00", " ")  # FTS5 would read NUL as the end of the query
-    return [word for word in text.split() if any(char.isalnum() for char in word)]
+    return [word for word in text.split() if _searchable(word)]
+
+
+def _searchable(text: str) -> bool:
+    return any(char.isalnum() for char in text)
+
+
+def _prefix_term(word: str) -> str:
+    """A word as an FTS5 string: a prefix ("word"*), except one ASCII letter or digit ("C",
+    "(a)").
+
+    "c"* would expand to every word starting with c (nearly every entry, and 0.2-0.4 s at
+    100,000 entries); a one-letter search means the letter itself ("C", "R", "X").
+    """
+    quoted = '"' + word.replace('"', '""') + '"'
+    letters = [char for char in word if char.isalnum()]
+    return quoted if len(letters) == 1 and letters[0].isascii() else quoted + "*"
 
 
 def fts_query(text: str) -> str | None:
     """An FTS5 MATCH expression for user text, or None when it has nothing searchable.
 
-    Every word becomes a quoted prefix phrase ("word"*), so FTS5 operators and punctuation
-    typed by the user are plain text and can never be a syntax error; words combine with AND.
+    Every word becomes a quoted prefix string ("word"*), so FTS5 operators and punctuation
+    typed by the user are plain text and can never be a syntax error; terms combine with
+    AND. Text between a pair of double quotes is an exact phrase ("climate change": those
+    words, adjacent, in that order, no prefix); a quote without its pair is punctuation.
     """
-    terms = fts_terms(text)
-    if not terms:
-        return None
-    return " ".join('"' + term.replace('"', '""') + '"*' for term in terms)
+    text = text.replace("\x00", " ")  # FTS5 would read NUL as the end of the query
+    pieces = text.split('"')
+    if len(pieces) % 2 == 0:
+        # An odd number of quotes: the last one has no pair, so it quotes nothing.
+        pieces[-2:] = [pieces[-2] + " " + pieces[-1]]
+    terms: list[str] = []
+    for index, piece in enumerate(pieces):
+        if index % 2:
+            if _searchable(piece):
+                terms.append('"' + " ".join(piece.split()) + '"')
+        else:
+            terms.extend(_prefix_term(word) for word in piece.split() if _searchable(word))
+    return " ".join(terms) or None

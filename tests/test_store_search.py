@@ -1,0 +1,285 @@
+"""Full-text search: what matches (prefixes, phrases, non-ASCII, hostile text), the two
+ways a search list is planned giving identical results, and the version 4 migration that
+added the prefix indexes."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from newsterm.models import EntryQuery
+from newsterm.store import DB_FILENAME, SCHEMA_VERSION, Store, queries
+from newsterm.store.schema import MIGRATIONS
+from newsterm.store.text import fts_query
+from tests.store_helpers import NOW, entry, feed_doc
+
+
+@pytest.fixture(scope="module")
+def corpus_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    store = Store.in_dir(tmp_path_factory.mktemp("search"))
+    feed = store.add_feed("https://example.org/")
+    store.store_feed(
+        feed.id,
+        feed_doc(
+            entry("bc", title="Rust news", content="<p>the borrow checker rejects</p>"),
+            entry("cb", title="Checkers", content="<p>a checker to borrow</p>", hours_ago=2),
+            entry("cafe", title="Café crème", content="<p>naïve résumé</p>", hours_ago=3),
+            entry("zh", title="新闻报道", content="<p>问题很多 これは日本語</p>", hours_ago=4),
+            entry("ar", title="عنوان", content="<p>مرحبا بالعالم</p>", hours_ago=5),
+            entry("c", title="The C language", content="<p>c compilers, cobol</p>", hours_ago=6),
+            entry("ops", title="NEAR AND OR NOT", content="<p>(a) * b - c: d</p>", hours_ago=7),
+            entry("ai", title="AI", content="<p>air aim aid</p>", hours_ago=8),
+        ),
+        now=NOW,
+    )
+    yield store
+    store.close()
+
+
+def titles(store: Store, text: str) -> list[str]:
+    return [summary.title for summary in store.search(text)]
+
+
+def test_words_are_prefixes(corpus_store: Store) -> None:
+    assert titles(corpus_store, "borr") == ["Rust news", "Checkers"]
+    assert titles(corpus_store, "check") == ["Rust news", "Checkers"]
+    assert titles(corpus_store, "co") == ["The C language"]  # 2 letters: prefix index
+    assert titles(corpus_store, "ai") == ["AI"]  # "ai" itself; "air", "aim", "aid" too
+    assert titles(corpus_store, "aim") == ["AI"]
+
+
+def test_a_single_ascii_character_is_the_word_itself(corpus_store: Store) -> None:
+    # "c"* would match every word starting with c (compilers, cobol, checker...).
+    assert titles(corpus_store, "c") == ["The C language", "NEAR AND OR NOT"]
+    assert fts_query("c") == '"c"'
+
+
+def test_quoted_text_is_an_exact_phrase(corpus_store: Store) -> None:
+    assert titles(corpus_store, "borrow checker") == ["Rust news", "Checkers"]  # AND
+    assert titles(corpus_store, '"borrow checker"') == ["Rust news"]  # adjacent, in order
+    assert titles(corpus_store, '"checker to borrow"') == ["Checkers"]
+    assert titles(corpus_store, '"borrow check"') == []  # a phrase is exact, no prefix
+    assert titles(corpus_store, '"borrow checker" rejects') == ["Rust news"]
+    assert titles(corpus_store, '"borrow checker') == ["Rust news", "Checkers"]  # no pair
+
+
+def test_non_ascii_terms(corpus_store: Store) -> None:
+    assert titles(corpus_store, "cafe creme") == ["Café crème"]  # diacritics removed
+    assert titles(corpus_store, "NAÏVE résumé") == ["Café crème"]
+    # unicode61 keeps a run of CJK characters as one token: its start matches as a prefix.
+    assert titles(corpus_store, "新闻") == ["新闻报道"]
+    assert titles(corpus_store, "问题") == ["新闻报道"]
+    assert titles(corpus_store, "これは") == ["新闻报道"]
+    assert titles(corpus_store, "مرحبا") == ["عنوان"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("NEAR AND", ["NEAR AND OR NOT"]),
+        ("NOT", ["NEAR AND OR NOT"]),
+        ('"NEAR AND"', ["NEAR AND OR NOT"]),
+        ("NEAR(borrow checker)", []),  # "NEAR(borrow" is a word, not an operator
+        ("(a)", ["Checkers", "NEAR AND OR NOT"]),  # the word "a", not a prefix
+        ("* b", ["NEAR AND OR NOT"]),
+        ("d:", ["NEAR AND OR NOT"]),
+        ("title:rust", []),  # no column filters: "title rust" is one phrase here
+        ('"""', []),
+        ('"*"', []),
+        ("\x00borrow\x00", ["Rust news", "Checkers"]),
+    ],
+)
+def test_hostile_text_is_searched_as_words(
+    corpus_store: Store, text: str, expected: list[str]
+) -> None:
+    assert titles(corpus_store, text) == expected
+    assert corpus_store.count_entries(EntryQuery(search=text)) == len(expected)
+
+
+# -- the two plans of a search list ----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def big_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """1,200 entries over 4 feeds: "common" in all, "rare" in 1 in 100; dates collide
+    in pairs so that the id breaks ties; a third read, some starred."""
+    store = Store.in_dir(tmp_path_factory.mktemp("plans"))
+    for number in range(4):
+        feed = store.add_feed(f"https://{number}.example/", folder=f"folder{number % 2}")
+        store.store_feed(
+            feed.id,
+            feed_doc(
+                *(
+                    entry(
+                        f"{number}-{index}",
+                        content=f"<p>common words {'rare' if index % 100 == 7 else 'other'}</p>",
+                        hours_ago=(index * 7 + number) // 2 % 500 + 1,
+                    )
+                    for index in range(300)
+                )
+            ),
+            now=NOW,
+        )
+    ids = store.entry_ids(EntryQuery())
+    store.set_read(ids[::3])
+    store.set_starred(ids[::17])
+    yield store
+    store.close()
+
+
+def reference_ids(store: Store, query: EntryQuery, match: str) -> list[int]:
+    """The expected list, computed without the planner: matches sorted in Python."""
+    conn = sqlite3.connect(store.path)
+    try:
+        matching = {
+            row[0]
+            for row in conn.execute(
+                "SELECT rowid FROM entries_fts WHERE entries_fts MATCH ?", (match,)
+            )
+        }
+        rows = conn.execute(
+            "SELECT e.id, e.sort_date, e.feed_id, e.read, e.starred, d.name FROM entries e"
+            " JOIN feeds f ON f.id = e.feed_id LEFT JOIN folders d ON d.id = f.folder_id"
+        ).fetchall()
+    finally:
+        conn.close()
+    kept = [
+        row
+        for row in rows
+        if row[0] in matching
+        and (query.feed_id is None or row[2] == query.feed_id)
+        and (query.folder is None or row[5] == query.folder)
+        and not (query.unread_only and row[3])
+        and not (query.starred_only and not row[4])
+    ]
+    return [row[0] for row in sorted(kept, key=lambda row: (row[1], row[0]), reverse=True)]
+
+
+FILTERS = [
+    {},
+    {"unread_only": True},
+    {"starred_only": True},
+    {"feed_id": 2},
+    {"folder": "folder1"},
+    {"feed_id": 3, "unread_only": True},
+]
+
+
+@pytest.mark.parametrize("text", ["common", "rare", "common rare", "words other", "nothing"])
+@pytest.mark.parametrize("filters", FILTERS, ids=lambda f: ",".join(f) or "none")
+def test_both_plans_list_the_same_entries_in_the_same_order(
+    big_store: Store, text: str, filters: dict[str, object]
+) -> None:
+    query = EntryQuery(search=text, **filters)  # type: ignore[arg-type]
+    match = fts_query(text)
+    assert match is not None
+    expected = reference_ids(big_store, query, match)
+    conn = sqlite3.connect(big_store.path)
+    try:
+        for few in (False, True):
+            got = [row[0] for row in conn.execute(*queries.entry_ids_sql(query, few_matches=few))]
+            assert got == expected, few
+            count = conn.execute(*queries.count_sql(query, few_matches=few)).fetchone()[0]
+            assert count == len(expected)
+    finally:
+        conn.close()
+    # ...and whichever the store picks.
+    assert big_store.entry_ids(query) == expected
+    assert big_store.count_entries(query) == len(expected)
+    assert [s.id for s in big_store.list_entries(query, limit=7, offset=3)] == expected[3:10]
+
+
+def test_next_unread_follows_the_search_list(big_store: Store) -> None:
+    for text in ("common", "rare"):
+        query = EntryQuery(search=text)
+        listed = big_store.entry_ids(query)
+        unread = {s.id for s in big_store.entry_summaries(listed) if not s.read}
+        walked: list[int] = []
+        current = big_store.next_unread(query, None)
+        while current is not None:
+            walked.append(current)
+            current = big_store.next_unread(query, current)
+        assert walked == [entry_id for entry_id in listed if entry_id in unread]
+
+
+def test_the_store_sorts_few_matches_and_walks_the_date_index_for_many(big_store: Store) -> None:
+    rare = queries.entry_ids_sql(EntryQuery(search="rare"), few_matches=True)
+    assert any("INTEGER PRIMARY KEY" in step for step in big_store.query_plan(*rare))
+    common = queries.entry_ids_sql(EntryQuery(search="common"), few_matches=False)
+    steps = big_store.query_plan(*common)
+    assert any("COVERING INDEX entries_date" in step for step in steps), steps
+    assert not any("TEMP B-TREE" in step for step in steps), steps
+    assert queries.few_matches_cap(100_000, one_page=False) == 10_000
+    assert queries.few_matches_cap(1_200, one_page=False) == queries.FEW_MATCHES_FOR_A_PAGE
+    assert queries.few_matches_cap(100_000, one_page=True) == queries.FEW_MATCHES_FOR_A_PAGE
+
+
+def test_mark_all_read_of_a_search(big_store: Store) -> None:
+    query = EntryQuery(search="rare", feed_id=1)
+    expected = [s.id for s in big_store.list_entries(query, limit=100) if not s.read]
+    assert expected
+    assert big_store.mark_all_read(query) == expected
+    assert big_store.count_entries(EntryQuery(search="rare", feed_id=1, unread_only=True)) == 0
+
+
+# -- migration to version 4 ------------------------------------------------------------
+
+
+def make_v3_database(path: Path) -> None:
+    """A database as newsterm left it at schema 3, with read and starred entries."""
+    conn = sqlite3.connect(path)
+    try:
+        for migration in MIGRATIONS[:3]:
+            conn.executescript(migration)
+        conn.executescript(
+            """
+            INSERT INTO feeds (id, url, title, status, added)
+                VALUES (1, 'https://a.example/', 'A', 'ok', 0);
+            INSERT INTO entries (id, feed_id, identity, title, first_seen, sort_date,
+                content, content_hash, read, starred)
+            VALUES (1, 1, 'a', 'Aardvark read', 1000, 1000, '<p>aardvark theory</p>', 'h1', 1, 0),
+                   (2, 1, 'b', 'Badger starred', 2000, 2000, '<p>badger thesis</p>', 'h2', 0, 1),
+                   (3, 1, 'c', 'Cat both', 3000, 3000, '<p>cat</p>', 'h3', 1, 1);
+            INSERT INTO entries_fts (rowid, title, author, text)
+            VALUES (1, 'Aardvark read', '', 'aardvark theory'),
+                   (2, 'Badger starred', '', 'badger thesis'),
+                   (3, 'Cat both', '', 'cat');
+            PRAGMA user_version = 3;
+            """
+        )
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def test_version_3_database_gains_prefix_indexes_keeping_state(tmp_path: Path) -> None:
+    path = tmp_path / DB_FILENAME
+    make_v3_database(path)
+    with Store(path) as store:
+        summaries = store.list_entries(EntryQuery())
+        assert [(s.title, s.read, s.starred) for s in summaries] == [
+            ("Cat both", True, True),
+            ("Badger starred", False, True),
+            ("Aardvark read", True, False),
+        ]
+        assert [s.title for s in store.search("th")] == ["Badger starred", "Aardvark read"]
+        assert [s.title for s in store.search("badg")] == ["Badger starred"]
+        assert store.count_entries(EntryQuery(search="cat", starred_only=True)) == 1
+        # The delete trigger came back with the table: deleting an entry unindexes it.
+        assert store.apply_retention(max_age_days=1, max_per_feed=None) == 1
+        assert store.search("aardvark") == []
+    conn = sqlite3.connect(path)
+    try:
+        assert int(conn.execute("PRAGMA user_version").fetchone()[0]) == SCHEMA_VERSION == 4
+        (create,) = conn.execute(
+            "SELECT sql FROM sqlite_master WHERE name = 'entries_fts'"
+        ).fetchone()
+        assert "prefix = '2 3'" in create
+        names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+        assert "entries_fts_v4" not in names and "entries_fts_delete" in names
+        assert conn.execute("INSERT INTO entries_fts(entries_fts) VALUES('integrity-check')")
+    finally:
+        conn.close()
