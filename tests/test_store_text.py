@@ -52,7 +52,7 @@ def test_fts_query_quotes_every_term() -> None:
     assert fts_query('rust "borrow') == '"rust"* "borrow"*'
     assert fts_query('"borrow checker"  rust') == '"borrow checker" "rust"*'
     assert fts_query('a"b"c"d') == '"a" "b" "c" "d"'  # one letter: the letter itself
-    assert fts_query("NEAR(a b)") == '"NEAR(a"* "b)"*'
+    assert fts_query("NEAR(a b)") == '"NEAR(a"* "b)"'  # "b)": one letter, exact
     assert fts_query('" * ( ) -') is None
     assert fts_query("") is None
     assert fts_terms(" AND  x ") == ["AND", "x"]
