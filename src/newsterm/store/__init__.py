@@ -599,8 +599,8 @@ class Store:
         """Whether `query` searches for text that few entries match (see
         `queries.few_matches_cap`): then its matches are sorted, not the date index walked.
 
-        Costs a bounded count in the search index: a fraction of a millisecond for a rare
-        word, a few for a common one.
+        Estimated from the newest ids (see `queries.SAMPLE_IDS`), so it costs a fraction
+        of the search itself; a wrong guess costs time, never a wrong list.
         """
         if query.search is None:
             return False
@@ -609,7 +609,14 @@ class Store:
             return False
         bound = int(conn.execute(queries.ENTRY_ID_BOUND).fetchone()[0])
         cap = queries.few_matches_cap(bound, one_page=one_page)
-        return int(conn.execute(queries.MATCHES_UP_TO, (match, cap)).fetchone()[0]) < cap
+        sample = min(bound, max(queries.SAMPLE_IDS, bound // 10))
+        if sample <= 0:
+            return True
+        sample_cap = -(-cap * sample // bound)  # enough to tell, no more
+        found = int(
+            conn.execute(queries.MATCHES_ABOVE, (match, bound - sample, sample_cap)).fetchone()[0]
+        )
+        return found < sample_cap
 
     def count_entries(self, query: EntryQuery) -> int:
         """How many entries match `query`."""
