@@ -3,7 +3,8 @@ shows.
 
 Pure functions, no Textual: :func:`article_from_html` builds an :class:`Article` (Markdown with
 numbered links plus the link list), :func:`render_article` is the Rich renderable of the reader
-pane, and :func:`render_to_text` is the same rendering as a string (``newsterm render``).
+pane, :func:`render_lines` renders it to lines (thread-safe, for the reader's worker) and
+:func:`render_to_text` is the same rendering as a string (``newsterm render``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from newsterm.content.clean import clean_html
     from newsterm.content.convert import article_from_html, html_to_markdown
     from newsterm.content.model import Article, Link
-    from newsterm.content.render import render_article, render_to_text
+    from newsterm.content.render import render_article, render_lines, render_to_text
     from newsterm.content.seed import parse_seed_document
 
 # Exports load on first use (PEP 562): `safe_text` is needed on every CLI path, the HTML
@@ -40,6 +41,7 @@ _EXPORTS = {
     "Article": "newsterm.content.model",
     "Link": "newsterm.content.model",
     "render_article": "newsterm.content.render",
+    "render_lines": "newsterm.content.render",
     "render_to_text": "newsterm.content.render",
     "parse_seed_document": "newsterm.content.seed",
 }
@@ -66,6 +68,7 @@ __all__ = [
     "html_to_markdown",
     "parse_seed_document",
     "render_article",
+    "render_lines",
     "render_to_text",
     "safe_line",
     "safe_text",

@@ -1,9 +1,10 @@
 """The reader: an entry's header and its body, rendered by the content pipeline.
 
-Bodies are converted (sanitised HTML -> Markdown -> Rich) once and cached per entry; big
-ones are converted in an exclusive thread worker whose result is dropped if the user has
-moved on. The body is a Rich renderable in a `Static`, not Textual's `Markdown` widget,
-so a long article costs one widget and clicked links go through one safe path.
+Bodies are converted (sanitised HTML -> Markdown) once and cached per entry, and rendered
+to lines at the pane's width; for big ones both happen in an exclusive thread worker whose
+result is dropped if the user has moved on (or the width changed meanwhile), so the UI
+thread never lays out a long article. The lines are shown by `LinesView`s, which style
+only what is on screen; clicked links go through one safe path.
 """
 
 from __future__ import annotations
@@ -13,11 +14,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
-from rich.measure import Measurement
 from rich.segment import Segment
 from rich.style import Style
-from rich.table import Table
 from rich.text import Text
 from textual import events, work
 from textual.app import ComposeResult
@@ -25,44 +25,94 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Static
-from textual.worker import Worker
+from textual.worker import Worker, get_current_worker
 
 from newsterm import content
 from newsterm.browser import is_safe_url
 from newsterm.models import Entry
 
 if TYPE_CHECKING:
-    from newsterm.content import Article, ArticleCache
+    from newsterm.content import Article, ArticleCache, Link
 from newsterm.ui.formatting import absolute_date, one_line, relative_date
 from newsterm.ui.messages import forward_worker_failure
+from newsterm.ui.widgets.rendered import LinesView, RenderedLines
 
 _LINK_KEYS = Binding.Group("Open link 1-9")
 
 
-class GuardedRenderable:
-    """Renders `renderable` eagerly; if that raises, shows the plain text instead.
+@dataclass(frozen=True)
+class ReaderRendering:
+    """An article's body and links list, rendered to lines at `width` cells."""
 
-    A bug in formatting one odd article must cost that article its formatting, not
-    take the app down with a traceback from inside the compositor.
+    width: int
+    body: list[list[Segment]]
+    links: list[list[Segment]]
+
+
+def render_for_reader(article: Article, width: int) -> ReaderRendering:
+    """Render what the reader shows of `article` below its header (thread-safe).
+
+    A bug in formatting one odd article must cost that article its formatting, not take
+    the app down: if rendering raises, the body is shown as plain text.
+    """
+    width = max(1, width)
+    # The header already shows the title, and the links go in their own list below.
+    body_only = replace(article, title="", links=())
+    try:
+        body = content.render_lines(content.render_article(body_only, width=width), width=width)
+    except Exception as error:
+        fallback = Group(
+            Text(f"(shown unformatted: {type(error).__name__})", style="italic"),
+            Text(content.safe_text(article.markdown)),
+        )
+        body = content.render_lines(fallback, width=width)
+    links = content.render_lines(_LinksList(article.links), width=width) if article.links else []
+    return ReaderRendering(width, body, links)
+
+
+class _LinksList:
+    """The numbered links; each safe one carries its URL so a click can open it.
+
+    Laid out like a two-column grid (numbers right-aligned, URLs folded under the URL
+    column) without a `Table`, which measures every cell: an article can have thousands.
     """
 
-    def __init__(self, renderable: RenderableType, fallback: str) -> None:
-        self.renderable = renderable
-        self.fallback = fallback
+    def __init__(self, links: tuple[Link, ...]) -> None:
+        self.links = links
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        try:
-            lines = console.render_lines(self.renderable, options, pad=False)
-        except Exception as error:
-            yield Text(f"(shown unformatted: {type(error).__name__})", style="italic")
-            yield Text(content.safe_text(self.fallback))
-            return
-        for line in lines:
-            yield from line
-            yield Segment.line()
+        yield Text("")
+        yield Text("Links (1-9 or f to open, or click)", style="bold")
+        label_width = max(len(f"[{link.number}]") for link in self.links)
+        url_width = max(1, options.max_width - label_width - 1)
+        for link in self.links:
+            url = one_line(link.url)
+            style = Style(underline=True, link=url if is_safe_url(url) else None)
+            row = Text(no_wrap=True, overflow="crop")
+            row.append(f"[{link.number}]".rjust(label_width), style="bold")
+            row.append(" ")
+            for index, chunk in enumerate(_fold(url, url_width)):
+                if index:
+                    row.append("\n" + " " * (label_width + 1))
+                row.append(chunk, style=style)
+            yield row
 
-    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
-        return Measurement(options.min_width, options.max_width)
+
+def _fold(text: str, width: int) -> list[str]:
+    """Cut `text` into pieces of at most `width` cells."""
+    chunks: list[str] = []
+    current: list[str] = []
+    used = 0
+    for char in text:
+        size = cell_len(char)
+        if used + size > width and current:
+            chunks.append("".join(current))
+            current, used = [], 0
+        current.append(char)
+        used += size
+    if current:
+        chunks.append("".join(current))
+    return chunks or [""]
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,9 +197,10 @@ class Reader(VerticalScroll, can_focus=True, inherit_bindings=False):
         links: list[ShownLink]
 
     @dataclass
-    class _Converted(Message, bubble=False):
+    class _Rendered(Message, bubble=False):
         entry_id: int
         article: Article
+        rendering: ReaderRendering
 
     def __init__(
         self,
@@ -169,11 +220,12 @@ class Reader(VerticalScroll, can_focus=True, inherit_bindings=False):
         self.cache_size = cache_size
         self._cache: ArticleCache | None = None
         self._rendered_width = 0
+        self._pending_width = 0
 
     def compose(self) -> ComposeResult:
         yield Static(id="reader-header", markup=False)
-        yield Static(id="reader-body", markup=False)
-        yield Static(id="reader-links", markup=False)
+        yield LinesView(id="reader-body")
+        yield LinesView(id="reader-links")
 
     def on_mount(self) -> None:
         self.show_placeholder()
@@ -198,6 +250,7 @@ class Reader(VerticalScroll, can_focus=True, inherit_bindings=False):
         """Show a hint instead of an article."""
         self.entry = None
         self.article = None
+        self._pending_width = 0
         self.query_one("#reader-header", Static).update(Text(message, style="dim"))
         self.query_one("#reader-body", Static).update("")
         self.query_one("#reader-links", Static).update("")
@@ -210,14 +263,21 @@ class Reader(VerticalScroll, can_focus=True, inherit_bindings=False):
         self.query_one("#reader-header", Static).update(self._header(entry))
         self.scroll_home(animate=False, immediate=True)
         self.query_one("#reader-links", Static).update("")
-        cached = self.cache.get(entry.id, _version(entry))
-        if cached is not None:
-            self._show_article(cached)
-        elif len(entry.body) <= content.LARGE_BODY_CHARS:
-            self._show_article(self._convert_now(entry))
-        else:
+        self.border_subtitle = ""
+        self._pending_width = 0
+        self.workers.cancel_group(self, "reader")  # its result would be dropped anyway
+        self.article = self.cache.get(entry.id, _version(entry))
+        if _is_big(entry):
             self.query_one("#reader-body", Static).update(Text("Formatting…", style="dim"))
-            self._convert_in_background(entry)
+            # A big body is longer than the pane: render it beside a scrollbar.
+            self._render_later(entry, self.article, self._widths()[1])
+            return
+        if self.article is None:
+            self.article = content.article_from_html(
+                entry.body, title=entry.title, base_url=entry.link
+            )
+            self.cache.put(entry.id, _version(entry), self.article)
+        self._show_rendering(self._render_small(self.article))
 
     def refresh_header(self, entry: Entry) -> None:
         """Redraw the header after the entry's read/starred state changed."""
@@ -229,12 +289,7 @@ class Reader(VerticalScroll, can_focus=True, inherit_bindings=False):
     def at_end(self) -> bool:
         return self.scroll_y >= self.max_scroll_y
 
-    # -- conversion ---------------------------------------------------------------------
-    def _convert_now(self, entry: Entry) -> Article:
-        article = content.article_from_html(entry.body, title=entry.title, base_url=entry.link)
-        self.cache.put(entry.id, _version(entry), article)
-        return article
-
+    # -- conversion and rendering ---------------------------------------------------------
     @work(
         thread=True,
         exclusive=True,
@@ -242,56 +297,79 @@ class Reader(VerticalScroll, can_focus=True, inherit_bindings=False):
         exit_on_error=False,
         description="Format article",
     )
-    def _convert_in_background(self, entry: Entry) -> None:
-        """Convert a big body off the UI thread; the result is dropped if the user moved on."""
-        article = content.article_from_html(entry.body, title=entry.title, base_url=entry.link)
-        self.cache.put(entry.id, _version(entry), article)
-        self.post_message(self._Converted(entry.id, article))
+    def _format_in_background(self, entry: Entry, article: Article | None, width: int) -> None:
+        """Convert (unless cached) and render a big body off the UI thread; the result is
+        dropped if the user moved on."""
+        if article is None:
+            article = content.article_from_html(entry.body, title=entry.title, base_url=entry.link)
+            self.cache.put(entry.id, _version(entry), article)
+        if get_current_worker().is_cancelled:  # another article or width was asked for
+            return
+        self.post_message(self._Rendered(entry.id, article, render_for_reader(article, width)))
+
+    def _render_later(self, entry: Entry, article: Article | None, width: int) -> None:
+        """Start the worker for `entry` at `width` (replacing any other)."""
+        self._pending_width = width
+        self._format_in_background(entry, article, width)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         forward_worker_failure(self, event)
 
-    def on_reader__converted(self, message: _Converted) -> None:
-        if self.entry is not None and self.entry.id == message.entry_id:
-            self._show_article(message.article)
+    def on_reader__rendered(self, message: _Rendered) -> None:
+        entry = self.entry
+        if entry is None or entry.id != message.entry_id:
+            return
+        self.article = message.article
+        if message.rendering.width == self._pending_width:
+            self._pending_width = 0
+            self._show_rendering(message.rendering)
 
-    def _show_article(self, article: Article) -> None:
-        self.article = article
-        width = self._body_width()
-        self._rendered_width = width
-        # The header above already shows the title, and the links go in their own
-        # clickable list below, so the pipeline renders the body alone.
-        body = GuardedRenderable(
-            content.render_article(replace(article, title="", links=()), width=width),
-            article.markdown,
+    def _render_small(self, article: Article) -> ReaderRendering:
+        """Render on the UI thread, beside a scrollbar unless it fits without one."""
+        wide, narrow = self._widths()
+        rendering = render_for_reader(article, narrow)
+        header = self.query_one("#reader-header").outer_size.height
+        # The links list has a blank line below it (its padding).
+        height = header + len(rendering.body) + len(rendering.links) + 1
+        if narrow != wide and height <= self.content_region.height:
+            rendering = render_for_reader(article, wide)
+        return rendering
+
+    def _show_rendering(self, rendering: ReaderRendering) -> None:
+        self._rendered_width = rendering.width
+        self.query_one("#reader-body", Static).update(
+            RenderedLines(rendering.body, rendering.width)
         )
-        self.query_one("#reader-body", Static).update(body)
-        self.query_one("#reader-links", Static).update(self._links_list(article))
-        count = len(article.links)
+        self.query_one("#reader-links", Static).update(
+            RenderedLines(rendering.links, rendering.width) if rendering.links else ""
+        )
+        count = len(self.article.links) if self.article is not None else 0
         self.border_subtitle = f"{count} link{'s' if count != 1 else ''}" if count else ""
 
-    def _body_width(self) -> int:
+    def _widths(self) -> tuple[int, int]:
+        """The body's width without and with a vertical scrollbar beside it."""
         # A hidden reader (narrow layout) has no width yet: assume the whole terminal.
-        width = self.scrollable_content_region.width or self.app.size.width
-        return max(20, width - 2)
+        full = max(20, (self.content_region.width or self.app.size.width) - 2)
+        return full, max(20, full - self.styles.scrollbar_size_vertical)
 
-    def on_resize(self) -> None:
-        if self.article is not None and self._body_width() != self._rendered_width:
-            self._show_article(self.article)
-
-    def _links_list(self, article: Article) -> RenderableType:
-        """Numbered links; each safe one carries its URL so a click can open it."""
-        if not article.links:
-            return ""
-        table = Table.grid(padding=(0, 1))
-        table.add_column(justify="right", no_wrap=True)
-        table.add_column(overflow="fold")
-        for link in article.links:
-            url = one_line(link.url)
-            style = Style(underline=True, link=url if is_safe_url(url) else None)
-            label = Text(f"[{link.number}]", style="bold")
-            table.add_row(label, Text(url, style=style))
-        return Group(Text(""), Text("Links (1-9 or f to open, or click)", style="bold"), table)
+    def on_lines_view_resized(self, message: LinesView.Resized) -> None:
+        """The body's width changed (resize, a scrollbar came or went): render it again."""
+        message.stop()
+        entry, article = self.entry, self.article
+        width = max(20, message.width)
+        if (
+            message.view.id != "reader-body"
+            or entry is None
+            or article is None
+            or message.width < 1  # hidden
+            or width == self._rendered_width
+            or self._pending_width  # a render is on its way; checked when it arrives
+        ):
+            return
+        if _is_big(entry):
+            self._render_later(entry, article, width)
+        else:
+            self._show_rendering(render_for_reader(article, width))
 
     def _header(self, entry: Entry) -> Group:
         title = Text(one_line(entry.title) or "(untitled)", style="bold")
@@ -349,6 +427,11 @@ class Reader(VerticalScroll, can_focus=True, inherit_bindings=False):
         if url:
             event.stop()
             self.post_message(self.LinkRequested(self, url))
+
+
+def _is_big(entry: Entry) -> bool:
+    """Whether `entry`'s body is formatted in a worker (it takes tens of milliseconds or more)."""
+    return len(entry.body) > content.LARGE_BODY_CHARS
 
 
 def _version(entry: Entry) -> str:
