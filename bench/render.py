@@ -4,11 +4,12 @@
     python bench/render.py --width 120 --repeat 5
 
 For every file under ../shared/corpus/html (feed items, whole articles, synthetic cases,
-full web pages) it times the two steps the reader runs, with newsterm.content's API:
-article_from_html (sanitise, clean, convert to Markdown) and render_to_text (Rich, plain
-text at --width). Each document runs --repeat times; its time is the fastest run. Per
-folder it prints files, MB, MB/s and p50 / p95 / max per document for each step and for
-both, then a one-line summary. (bench/render_quality.py checks what the output says; this
+full web pages) it times the two steps the reader runs to open an article:
+article_from_html (sanitise, clean, convert to Markdown) and render_for_reader (the body
+in colour with code highlighted, and the links list, as lines at --width). Each document
+runs --repeat times (the Markdown parse cache cleared, as for a newly opened article); its
+time is the fastest run. Per folder it prints files, MB, MB/s and p50 / p95 / max per
+document for each step and for both, then a one-line summary. (bench/render_quality.py checks what the output says; this
 script only times it.)
 """
 
@@ -35,7 +36,9 @@ from benchlib import (
 
 add_src_to_path()
 
-from newsterm.content import Article, article_from_html, render_to_text  # noqa: E402
+from newsterm.content import Article, article_from_html  # noqa: E402
+from newsterm.content.render import clear_parse_cache  # noqa: E402
+from newsterm.ui.widgets.reader import render_for_reader  # noqa: E402
 
 ITEM_P95_GOAL_S = 0.030
 """A feed item should open within a frame or two (the content helper's goal)."""
@@ -78,8 +81,9 @@ def measure(folder: Folder, width: int, repeat: int) -> None:
         folder.convert.append(seconds)
         assert isinstance(article, Article)
 
-        def render(article: Article = article) -> str:
-            return render_to_text(article, width=width, color=False)
+        def render(article: Article = article) -> object:
+            clear_parse_cache()
+            return render_for_reader(article, width)
 
         seconds, _ = fastest(render, repeat)
         folder.render.append(seconds)
@@ -95,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json-out", type=Path)
     args = parser.parse_args(argv)
 
-    header("render: HTML -> Article -> text")
+    header("render: HTML -> Article -> the reader's lines")
     root = CORPUS / "html"
     folders = []
     for directory in sorted(p for p in root.iterdir() if p.is_dir()):

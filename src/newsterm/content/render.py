@@ -546,6 +546,11 @@ def _parsed(markdown: str) -> _ReaderMarkdown:
     return _ReaderMarkdown(markdown, code_theme=CODE_THEME, hyperlinks=False)
 
 
+def clear_parse_cache() -> None:
+    """Forget parsed Markdown (benchmarks time a first rendering with it)."""
+    _parsed.cache_clear()
+
+
 def render_article(article: Article, *, width: int) -> RenderableType:
     """The reader pane's content: title, Markdown body (code highlighted), numbered links."""
     parts: list[RenderableType] = []
