@@ -349,41 +349,55 @@ class _LineConsole(Console):
     def _text_into(self, sink: _LineSink, text: Text, options: ConsoleOptions) -> None:
         """What ``Text.__rich_console__`` does, into ``sink``: wrap, then render line by line."""
         tab_size = self.tab_size if text.tab_size is None else text.tab_size
-        no_wrap = text.no_wrap if text.no_wrap is not None else options.no_wrap
-        lines = self._wrap(
-            text,
-            options.max_width,
-            justify=text.justify or options.justify or "default",
-            overflow=text.overflow or options.overflow or "fold",
-            tab_size=tab_size or 8,
-            no_wrap=bool(no_wrap),
-        )
-        # Rich renders the joined lines: a line without spans of its own is still styled when
-        # the joined text has any span (its style is one), unstyled otherwise.
-        styled = any(line._spans or line.style for line in lines)
-        null = Style.null()
-        count = len(lines)
-        for index, line in enumerate(lines):
-            plain = line.plain
-            segments: list[Segment]
-            if not plain:
-                segments = []
-            elif line._spans:
-                segments = list(line.render(self))
-            elif styled:
-                style = self.get_style(line.style, default=null) if line.style else null
-                segments = [Segment(plain, style)]
-            else:
-                segments = [Segment(plain)]
+        no_wrap = bool(text.no_wrap if text.no_wrap is not None else options.no_wrap)
+        justify = text.justify or options.justify or "default"
+        overflow = text.overflow or options.overflow or "fold"
+        width = options.max_width
+        rendered = _one_cell_text_lines(self, text, width, justify, overflow, no_wrap)
+        if rendered is None:
+            rendered = self._wrapped_text_lines(
+                text, width, justify, overflow, tab_size or 8, no_wrap
+            )
+        count = len(rendered)
+        for index, segments in enumerate(rendered):
             if index < count - 1:
                 sink.line(segments, exact=False)
             elif text.end == "\n":
                 sink.line(segments, exact=True)
             else:
-                for segment in segments:
-                    sink.current.append(segment)
+                sink.current.extend(segments)
                 if text.end:
                     sink.segment(Segment(text.end))
+
+    def _wrapped_text_lines(
+        self,
+        text: Text,
+        width: int,
+        justify: JustifyMethod,
+        overflow: OverflowMethod,
+        tab_size: int,
+        no_wrap: bool,
+    ) -> list[list[Segment]]:
+        lines = self._wrap(
+            text, width, justify=justify, overflow=overflow, tab_size=tab_size, no_wrap=no_wrap
+        )
+        # Rich renders the joined lines: a line without spans of its own is still styled when
+        # the joined text has any span (its style is one), unstyled otherwise.
+        styled = any(line._spans or line.style for line in lines)
+        null = Style.null()
+        rendered: list[list[Segment]] = []
+        for line in lines:
+            plain = line.plain
+            if not plain:
+                rendered.append([])
+            elif line._spans:
+                rendered.append(list(line.render(self)))
+            elif styled:
+                style = self.get_style(line.style, default=null) if line.style else null
+                rendered.append([Segment(plain, style)])
+            else:
+                rendered.append([Segment(plain)])
+        return rendered
 
     def _wrap(
         self,
@@ -464,6 +478,117 @@ def _divide_one_cell_line(text: str, width: int, *, fold: bool) -> list[int]:
             breaks.append(start)
             offset = end - start
     return breaks
+
+
+def _one_cell_text_lines(
+    console: Console,
+    text: Text,
+    width: int,
+    justify: JustifyMethod,
+    overflow: OverflowMethod,
+    no_wrap: bool,
+) -> list[list[Segment]] | None:
+    """The rendered lines of ``text`` when all its characters are one cell wide (else None).
+
+    The same lines as wrapping with ``Text.wrap`` and rendering each line (see
+    ``_LineConsole._wrapped_text_lines``), without making a ``Text`` per line: the breaks, the
+    trimming and the padding are computed on offsets into ``text``, and the styles of each
+    line are found by one sweep over the spans.
+    """
+    plain = text.plain
+    if (
+        overflow != "fold"
+        or justify not in ("left", "default")
+        or width < 1
+        or not _one_cell_or_newline().issuperset(plain)
+    ):
+        return None
+    pad_to_width = justify == "left"
+    # (start, end, padding) of each line, in offsets into ``plain``.
+    windows: list[tuple[int, int, int]] = []
+    position = 0
+    for piece in plain.split("\n"):
+        if no_wrap:
+            bounds = [0, len(piece)]
+        else:
+            bounds = [0, *_divide_one_cell_line(piece, width, fold=True), len(piece)]
+        for start, end in zip(bounds, bounds[1:], strict=False):
+            length = end - start
+            if length > width and not no_wrap:  # Text.rstrip_end
+                chunk = piece[start:end]
+                trailing = length - len(chunk.rstrip())
+                end -= min(trailing, length - width)
+                length = end - start
+            if length > width:  # Text.truncate crops
+                end = start + width
+                length = width
+            padding = width - length if pad_to_width else 0
+            windows.append((position + start, position + end, padding))
+        position += len(piece) + 1
+    return _styled_windows(console, text, plain, windows)
+
+
+def _styled_windows(
+    console: Console, text: Text, plain: str, windows: list[tuple[int, int, int]]
+) -> list[list[Segment]]:
+    """Segments of each window of ``text`` (plus its padding), styled as ``Text.render`` would
+    style the windows joined into one text."""
+    spans = text._spans
+    if not spans and not text.style:
+        return [
+            [Segment(plain[start:end] + " " * padding)] if end > start or padding else []
+            for start, end, padding in windows
+        ]
+    null = Style.null()
+    base = console.get_style(text.style, default=null) if text.style else null
+    span_styles = [console.get_style(span.style, default=null) for span in spans]
+    events = sorted(
+        [(span.start, False, index) for index, span in enumerate(spans)]
+        + [(span.end, True, index) for index, span in enumerate(spans)],
+        key=lambda event: (event[0], event[1]),
+    )
+    combined: dict[tuple[int, ...], Style] = {(): base}
+    active: list[int] = []
+    next_event = 0
+    event_count = len(events)
+    rendered: list[list[Segment]] = []
+    for start, end, padding in windows:
+        while next_event < event_count and events[next_event][0] <= start:
+            _, leaving, index = events[next_event]
+            if leaving:
+                active.remove(index)
+            else:
+                active.append(index)
+            next_event += 1
+        segments: list[Segment] = []
+        offset = start
+        while offset < end:
+            cut = end
+            if next_event < event_count and events[next_event][0] < end:
+                cut = events[next_event][0]
+            if cut > offset:
+                key = tuple(sorted(active))
+                style = combined.get(key)
+                if style is None:
+                    style = combined[key] = Style.combine([base, *(span_styles[i] for i in key)])
+                segments.append(Segment(plain[offset:cut], style))
+                offset = cut
+            while next_event < event_count and events[next_event][0] <= offset:
+                _, leaving, index = events[next_event]
+                if leaving:
+                    active.remove(index)
+                else:
+                    active.append(index)
+                next_event += 1
+        if padding:
+            segments.append(Segment(" " * padding, base))
+        rendered.append(segments)
+    return rendered
+
+
+@lru_cache(maxsize=1)
+def _one_cell_or_newline() -> frozenset[str]:
+    return _one_cell_characters() | {"\n"}
 
 
 def _drop_leading_blank_lines(source: _LineSink, sink: _LineSink) -> None:

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.cells import cell_len
-from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.console import Group, RenderableType
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -66,40 +66,42 @@ def render_for_reader(article: Article, width: int) -> ReaderRendering:
             Text(content.safe_text(article.markdown)),
         )
         body = content.render_lines(fallback, width=width)
-    links = content.render_lines(_LinksList(article.links), width=width) if article.links else []
+    links = _links_list(article.links, width) if article.links else []
     return ReaderRendering(width, body, links)
 
 
-class _LinksList:
-    """The numbered links; each safe one carries its URL so a click can open it.
+_LINKS_HEADING = Text("Links (1-9 or f to open, or click)", style="bold")
+_BOLD = Style(bold=True)
+
+
+def _links_list(links: tuple[Link, ...], width: int) -> list[list[Segment]]:
+    """The numbered links, as lines; each safe one carries its URL so a click can open it.
 
     Laid out like a two-column grid (numbers right-aligned, URLs folded under the URL
-    column) without a `Table`, which measures every cell: an article can have thousands.
+    column), but made line by line: an article can have thousands of links.
     """
-
-    def __init__(self, links: tuple[Link, ...]) -> None:
-        self.links = links
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        yield Text("")
-        yield Text("Links (1-9 or f to open, or click)", style="bold")
-        label_width = max(len(f"[{link.number}]") for link in self.links)
-        url_width = max(1, options.max_width - label_width - 1)
-        for link in self.links:
-            url = one_line(link.url)
-            style = Style(underline=True, link=url if is_safe_url(url) else None)
-            row = Text(no_wrap=True, overflow="crop")
-            row.append(f"[{link.number}]".rjust(label_width), style="bold")
-            row.append(" ")
-            for index, chunk in enumerate(_fold(url, url_width)):
-                if index:
-                    row.append("\n" + " " * (label_width + 1))
-                row.append(chunk, style=style)
-            yield row
+    lines = content.render_lines(Group(Text(""), _LINKS_HEADING), width=width)
+    label_width = max(len(f"[{link.number}]") for link in links)
+    url_width = max(1, width - label_width - 1)
+    indent = Segment(" " * (label_width + 1))
+    space = Segment(" ")
+    for link in links:
+        url = one_line(link.url)
+        style = Style(underline=True, link=url if is_safe_url(url) else None)
+        for index, chunk in enumerate(_fold(url, url_width)):
+            if index:
+                line = [indent, Segment(chunk, style)]
+            else:
+                label = Segment(f"[{link.number}]".rjust(label_width), _BOLD)
+                line = [label, space, Segment(chunk, style)]
+            lines.append(Segment.adjust_line_length(line, width, pad=False))
+    return lines
 
 
 def _fold(text: str, width: int) -> list[str]:
     """Cut `text` into pieces of at most `width` cells."""
+    if text.isascii():
+        return [text[start : start + width] for start in range(0, len(text), width)] or [""]
     chunks: list[str] = []
     current: list[str] = []
     used = 0
