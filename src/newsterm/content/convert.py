@@ -217,7 +217,7 @@ def _convert(body: Element, *, title: str) -> tuple[str, tuple[Link, ...]]:
             break
         _list_items(body)
     _simplify(body)
-    markdown = _run_html2text(lxml.html.tostring(body, encoding="unicode", method="html"))
+    markdown = _run_html2text(body)
     return _finish(markdown, state), tuple(state.links)
 
 
@@ -757,8 +757,22 @@ def _simplify(body: Element) -> None:
             element.drop_tag()
 
 
-def _run_html2text(html: str) -> str:
-    converter = html2text.HTML2Text(bodywidth=0)
+class _HTML2Text(html2text.HTML2Text):
+    """html2text without its own escaping of text.
+
+    Every Markdown-significant ASCII character of the text is a placeholder by now (see
+    ``_escape_text``; what is added to the tree later is placeholders, tokens and spaces), so
+    the four regular expressions html2text runs over each text node would find nothing:
+    a sixth of its time.
+    """
+
+    def handle_data(self, data: str, entity_char: bool = False) -> None:
+        # ``entity_char`` only turns that escaping off.
+        super().handle_data(data, entity_char=True)
+
+
+def _run_html2text(body: Element) -> str:
+    converter = _HTML2Text(bodywidth=0)
     converter.unicode_snob = True
     converter.escape_snob = False
     converter.ignore_links = True
@@ -771,7 +785,45 @@ def _run_html2text(html: str) -> str:
     converter.wrap_list_items = False
     converter.mark_code = False
     converter.single_line_break = False
-    return str(converter.handle(html))
+    converter.start = True
+    _feed_tree(converter, body)
+    return str(converter.optwrap(converter.finish()))
+
+
+# Elements libxml2 writes without an end tag (so HTMLParser reports no end for them).
+_VOID_WHEN_WRITTEN = tag_set(
+    "area base basefont br col embed frame hr img input isindex link meta param source track wbr"
+)
+
+
+def _feed_tree(converter: html2text.HTML2Text, body: Element) -> None:
+    """Give ``converter`` the parser events of ``body`` serialised as HTML, without serialising
+    and parsing it again (that was a fifth of the conversion).
+
+    The text reaching here holds no ``&``, ``<`` or ``>`` (they are placeholders) and the
+    elements left carry no URLs, so each text node is exactly one ``handle_data`` call and
+    attribute values are what the parser would have decoded.
+    """
+    stack: list[tuple[Element, bool]] = [(body, False)]
+    while stack:
+        node, closing = stack.pop()
+        tag = node.tag
+        if not isinstance(tag, str):  # comments and processing instructions are gone
+            continue
+        if closing:
+            converter.handle_endtag(tag)
+            if node.tail:
+                converter.handle_data(node.tail)
+            continue
+        converter.handle_starttag(tag, list(node.attrib.items()))
+        if tag in _VOID_WHEN_WRITTEN:
+            if node.tail:
+                converter.handle_data(node.tail)
+            continue
+        if node.text:
+            converter.handle_data(node.text)
+        stack.append((node, True))
+        stack.extend((child, False) for child in reversed(node))
 
 
 # --- Markdown post-processing
