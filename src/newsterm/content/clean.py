@@ -364,7 +364,7 @@ def _flatten_deep_nesting(text: str) -> str:
 
 def parse_html(html: str) -> Element:
     """Parse untrusted HTML safely into an lxml document (never raises on bad input)."""
-    text = _flatten_deep_nesting(safe_text(_PRIVATE_USE.sub("", html)))
+    text = safe_text(_PRIVATE_USE.sub("", html))
     parser = lxml.html.HTMLParser(
         encoding="utf-8",
         no_network=True,
@@ -375,14 +375,35 @@ def parse_html(html: str) -> Element:
         collect_ids=False,
     )
     if text.strip():
-        try:
-            root = lxml.html.document_fromstring(text.encode("utf-8"), parser=parser)
-        except (etree.ParserError, ValueError):
-            root = None
+        root = _parse(text, parser)
+        # Flattening walks every tag in Python: only for documents nested (nearly) deep
+        # enough for it to matter, which libxml2 reports or the tree shows.
+        if root is None or _nested_too_deep(root, parser):
+            flattened = _flatten_deep_nesting(text)
+            if flattened is not text:
+                root = _parse(flattened, parser)
         if root is not None:
             _unnest_void_elements(root)
             return root
     return lxml.html.document_fromstring(b"<html><body></body></html>", parser=parser)
+
+
+def _parse(text: str, parser: lxml.html.HTMLParser) -> Element | None:
+    try:
+        return lxml.html.document_fromstring(text.encode("utf-8"), parser=parser)
+    except (etree.ParserError, ValueError):
+        return None
+
+
+# An element this deep in the parsed tree (<html> and <body> included) may be one the
+# flattening would have moved up.
+_DEEP_ELEMENT = etree.XPath("boolean(/*" + "/*" * (_MAX_TAG_DEPTH - 2) + ")")
+
+
+def _nested_too_deep(root: Element, parser: lxml.html.HTMLParser) -> bool:
+    if any(error.type_name == "ERR_RESOURCE_LIMIT" for error in parser.error_log):
+        return True
+    return bool(_DEEP_ELEMENT(root))
 
 
 _HTML5_VOID = ("embed", "source", "track", "wbr", "keygen")
