@@ -298,7 +298,17 @@ class _LineConsole(Console):
                 ]
                 for line in lines
             ]
-        lines = [adjust(line, width, style=style, pad=pad) for line in lines]
+        one_cell = _one_cell_characters()
+        for index, line in enumerate(lines):
+            # Most lines are one-cell text that already fits: no need to measure them.
+            length = 0
+            for text, _, control in line:
+                if control or not one_cell.issuperset(text):
+                    length = -1
+                    break
+                length += len(text)
+            if length != width and (length < 0 or length > width or pad):
+                lines[index] = adjust(line, width, style=style, pad=pad)
         if new_lines:
             for line in lines:
                 line.append(Segment.line())
@@ -456,6 +466,8 @@ _WORD = re.compile(r"\s*\S+\s*")
 
 def _divide_one_cell_line(text: str, width: int, *, fold: bool) -> list[int]:
     """``rich._wrap.divide_line`` for a text whose characters are all one cell wide."""
+    if len(text) <= width:  # every word fits where it is
+        return []
     breaks: list[int] = []
     offset = 0
     for match in _WORD.finditer(text):

@@ -85,6 +85,7 @@ def _links_list(links: tuple[Link, ...], width: int) -> list[list[Segment]]:
     url_width = max(1, width - label_width - 1)
     indent = Segment(" " * (label_width + 1))
     space = Segment(" ")
+    fits = label_width + 1 + url_width <= width  # else rows are cropped
     for link in links:
         url = one_line(link.url)
         style = Style(underline=True, link=url if is_safe_url(url) else None)
@@ -94,7 +95,7 @@ def _links_list(links: tuple[Link, ...], width: int) -> list[list[Segment]]:
             else:
                 label = Segment(f"[{link.number}]".rjust(label_width), _BOLD)
                 line = [label, space, Segment(chunk, style)]
-            lines.append(Segment.adjust_line_length(line, width, pad=False))
+            lines.append(line if fits else Segment.adjust_line_length(line, width, pad=False))
     return lines
 
 
