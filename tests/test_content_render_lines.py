@@ -12,13 +12,16 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rich._wrap import divide_line
 from rich.console import Console, RenderableType
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 
 from newsterm.content import article_from_html, render_article
-from newsterm.content.render import render_lines
+from newsterm.content.render import _divide_one_cell_line, render_lines
 
 # Paragraphs, lists, quotes, code, tables, CJK and RTL text, footnotes, embeds, huge nesting.
 SAMPLES = [
@@ -114,3 +117,16 @@ def test_texts_without_a_final_line_break_and_styled_lines() -> None:
         _assert_same(
             render_lines(renderable, width=7, color=True), _rich_lines(renderable, 7, True)
         )
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    text=st.lists(
+        st.sampled_from(["a", "bc", " ", "  ", "\xa0", "é—", "x" * 9, "y" * 31, "z" * 95]),
+        max_size=30,
+    ).map("".join),
+    width=st.integers(min_value=1, max_value=70),
+    fold=st.booleans(),
+)
+def test_line_breaks_of_one_cell_text_are_rich_s(text: str, width: int, fold: bool) -> None:
+    assert _divide_one_cell_line(text, width, fold=fold) == divide_line(text, width, fold=fold)

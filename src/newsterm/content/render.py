@@ -461,34 +461,41 @@ def _one_cell_characters() -> frozenset[str]:
     return frozenset(map(chr, narrow))
 
 
-_WORD = re.compile(r"\s*\S+\s*")
+_RUN = re.compile(r"\S+")
+_SPACES = re.compile(r"\s*")
 
 
 def _divide_one_cell_line(text: str, width: int, *, fold: bool) -> list[int]:
-    """``rich._wrap.divide_line`` for a text whose characters are all one cell wide."""
+    """``rich._wrap.divide_line`` for a text whose characters are all one cell wide.
+
+    Rich's words are a run of non-spaces with the spaces after it (the first also with the
+    spaces before it), laid one after another: a word fits on the current line when its
+    last non-space is within ``width`` of the line's start, which needs no measuring.
+    """
     if len(text) <= width:  # every word fits where it is
         return []
     breaks: list[int] = []
-    offset = 0
-    for match in _WORD.finditer(text):
-        start, end = match.span()
-        word_length = len(match.group().rstrip())
-        if width - offset >= word_length:
-            offset += end - start
-        elif word_length > width:
+    line_start = 0
+    first = True
+    for run in _RUN.finditer(text):
+        run_start, run_end = run.span()
+        if run_end - line_start <= width:
+            first = False
+            continue
+        word_start = 0 if first else run_start
+        first = False
+        if run_end - word_start > width:  # longer than a line
             if fold:
-                pieces = range(start, end, width)
-                for piece_start in pieces:
-                    if piece_start:
-                        breaks.append(piece_start)
-                offset = end - pieces[-1]
-            else:
-                if start:
-                    breaks.append(start)
-                offset = end - start
-        elif offset and start:
-            breaks.append(start)
-            offset = end - start
+                word_end = _SPACES.match(text, run_end).end()  # type: ignore[union-attr]
+                piece_starts = range(word_start, word_end, width)
+                breaks.extend(piece_start for piece_start in piece_starts if piece_start)
+                line_start = piece_starts[-1]
+                continue
+            if word_start:
+                breaks.append(word_start)
+        else:  # starts the next line
+            breaks.append(word_start)
+        line_start = word_start
     return breaks
 
 
