@@ -115,7 +115,7 @@ CREATE INDEX retired_entries_time ON retired_entries(retired);
 # word that starts so ("the", "them", "there", "these", ...): 75 ms of a 127 ms search at
 # 100,000 entries, 9 ms with the index. Longer prefixes expand to few words and stay cheap.
 # FTS5 options are fixed at creation, so the index is rebuilt from its own stored text
-# (about 35 s per 100,000 entries, once); it grows by about 1.4 kB per entry. The text
+# (about 30 s per 100,000 entries, once); it grows by about 1.4 kB per entry. The text
 # waits in a TEMP table (outside the file) while the old table is dropped and the new one
 # made under the same name: with both in the schema at once, the schema outgrew its first
 # pages into the file's last ones, where a truncated file loses them (and `newsterm
