@@ -130,3 +130,13 @@ def test_texts_without_a_final_line_break_and_styled_lines() -> None:
 )
 def test_line_breaks_of_one_cell_text_are_rich_s(text: str, width: int, fold: bool) -> None:
     assert _divide_one_cell_line(text, width, fold=fold) == divide_line(text, width, fold=fold)
+
+
+def test_one_cell_characters_are_those_rich_measures_as_one_cell() -> None:
+    from rich.cells import cell_len
+
+    from newsterm.content.render import _one_cell_characters
+
+    candidates = [*range(0x20, 0x7F), *range(0xA0, 0x3000)]
+    expected = frozenset(chr(code) for code in candidates if cell_len(chr(code)) == 1)
+    assert _one_cell_characters() == expected

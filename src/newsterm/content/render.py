@@ -12,7 +12,6 @@ from itertools import islice
 from typing import TYPE_CHECKING, ClassVar
 
 from rich import box
-from rich._unicode_data import load as load_cell_table
 from rich._wrap import divide_line
 from rich.cells import cell_len
 from rich.console import (
@@ -453,8 +452,13 @@ class _LineConsole(Console):
 def _one_cell_characters() -> frozenset[str]:
     """The characters below U+3000 that Rich measures as one cell (Latin, Greek, Cyrillic,
     Hebrew, punctuation...): a text made only of them is as many cells wide as it is long."""
-    narrow = set(range(0x20, 0x7F)) | set(range(0xA0, 0x3000))
-    for start, end, width in load_cell_table("auto").widths:
+    candidates = [*range(0x20, 0x7F), *range(0xA0, 0x3000)]
+    try:  # Rich 14.1+: its table of the characters that are not one cell wide
+        from rich._unicode_data import load
+    except ImportError:
+        return frozenset(chr(code) for code in candidates if cell_len(chr(code)) == 1)
+    narrow = set(candidates)
+    for start, end, width in load("auto").widths:
         if width != 1:
             narrow.difference_update(range(start, min(end, 0x2FFF) + 1))
     narrow.difference_update((0x200D, 0xFE0F))
