@@ -652,6 +652,8 @@ def _words(value: str) -> Iterator[str]:
 
 
 def _is_junk_marked(element: Element) -> bool:
+    if not len(element.attrib) and "-" not in element.tag:  # most elements: nothing to read
+        return False
     return any(_JUNK_WORD.match(word) for word in _junk_tokens(element))
 
 

@@ -1,4 +1,8 @@
-"""What the reader pane shows: the article's Markdown rendered by Rich, then its numbered links."""
+"""What the reader pane shows: the article's Markdown rendered by Rich, then its numbered links.
+
+:func:`render_lines` renders to lines of segments through :class:`_LineConsole`, a faster
+console drawing the same cells as Rich's own; :func:`render_to_text` prints them.
+"""
 
 from __future__ import annotations
 
@@ -246,9 +250,12 @@ class _LineConsole(Console):
     Rich passes every segment up through one generator per level of nesting, joins each
     paragraph's wrapped lines into one ``Text`` to render it, and at the end splits the stream
     into lines again: that bookkeeping was most of the reader's render time.  Here a ``Text``'s
-    wrapped lines are rendered one by one and containers are walked without splitting twice.
-    Everything else still runs Rich's own code (wrapping, styles, tables, padding), so the
-    picture is the same; ``tests/test_content_render_lines.py`` compares the two over the corpus.
+    wrapped lines are rendered one by one (text of one-cell characters is wrapped on offsets,
+    see :func:`_one_cell_text_lines`) and containers are walked without splitting twice.
+    Everything else still runs Rich's own code (styles, tables, padding, Markdown elements),
+    so the picture is the same: ``tests/test_content_render_lines.py`` compares the two on
+    corpus articles, which also catches a Rich release changing the internals used here
+    (``Text._spans``, ``rich._wrap.divide_line``).
     """
 
     def render(

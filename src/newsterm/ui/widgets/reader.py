@@ -202,6 +202,7 @@ class Reader(VerticalScroll, can_focus=True, inherit_bindings=False):
     @dataclass
     class _Rendered(Message, bubble=False):
         entry_id: int
+        version: str
         article: Article
         rendering: ReaderRendering
 
@@ -224,6 +225,8 @@ class Reader(VerticalScroll, can_focus=True, inherit_bindings=False):
         self._cache: ArticleCache | None = None
         self._rendered_width = 0
         self._pending_width = 0
+        # The last big article rendered (entry id, version, lines): reopening it is instant.
+        self._last_big: tuple[int, str, ReaderRendering] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="reader-header", markup=False)
@@ -271,9 +274,19 @@ class Reader(VerticalScroll, can_focus=True, inherit_bindings=False):
         self.workers.cancel_group(self, "reader")  # its result would be dropped anyway
         self.article = self.cache.get(entry.id, _version(entry))
         if _is_big(entry):
-            self.query_one("#reader-body", Static).update(Text("Formatting…", style="dim"))
             # A big body is longer than the pane: render it beside a scrollbar.
-            self._render_later(entry, self.article, self._widths()[1])
+            width = self._widths()[1]
+            last = self._last_big
+            if (
+                self.article is not None
+                and last is not None
+                and last[:2] == (entry.id, _version(entry))
+                and last[2].width == width
+            ):
+                self._show_rendering(last[2])  # reopened: no need to wait for it again
+                return
+            self.query_one("#reader-body", Static).update(Text("Formatting…", style="dim"))
+            self._render_later(entry, self.article, width)
             return
         if self.article is None:
             self.article = content.article_from_html(
@@ -303,12 +316,14 @@ class Reader(VerticalScroll, can_focus=True, inherit_bindings=False):
     def _format_in_background(self, entry: Entry, article: Article | None, width: int) -> None:
         """Convert (unless cached) and render a big body off the UI thread; the result is
         dropped if the user moved on."""
+        version = _version(entry)
         if article is None:
             article = content.article_from_html(entry.body, title=entry.title, base_url=entry.link)
-            self.cache.put(entry.id, _version(entry), article)
+            self.cache.put(entry.id, version, article)
         if get_current_worker().is_cancelled:  # another article or width was asked for
             return
-        self.post_message(self._Rendered(entry.id, article, render_for_reader(article, width)))
+        rendering = render_for_reader(article, width)
+        self.post_message(self._Rendered(entry.id, version, article, rendering))
 
     def _render_later(self, entry: Entry, article: Article | None, width: int) -> None:
         """Start the worker for `entry` at `width` (replacing any other)."""
@@ -325,6 +340,7 @@ class Reader(VerticalScroll, can_focus=True, inherit_bindings=False):
         self.article = message.article
         if message.rendering.width == self._pending_width:
             self._pending_width = 0
+            self._last_big = (message.entry_id, message.version, message.rendering)
             self._show_rendering(message.rendering)
 
     def _render_small(self, article: Article) -> ReaderRendering:
