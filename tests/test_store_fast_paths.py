@@ -21,7 +21,7 @@ HTML = CORPUS / "html"
 
 def parsed_text(markup: str) -> str:
     """html_to_text's parser path, forced."""
-    root = lxml.etree.fromstring(markup.replace("\x00", " "), text._HTML_PARSER)
+    root = lxml.etree.fromstring(markup.replace("\x00", " "), text._html_parser())
     if root is None:
         return ""
     lxml.etree.strip_elements(root, *text._DROPPED, with_tail=False)

@@ -58,15 +58,13 @@ def reads_no_entry_rows(steps: list[str]) -> bool:
     return all("COVERING INDEX" in step for step in on_entries)
 
 
-def test_feed_counts_use_covering_indexes(populated: Store) -> None:
-    assert plan(populated, queries.FEED_TOTALS) == [
-        "SCAN entries USING COVERING INDEX entries_feed_date"
-    ]
-    assert plan(populated, queries.FEED_UNREAD) == [
-        "SCAN entries USING COVERING INDEX entries_unread_feed"
-    ]
-    assert uses(plan(populated, queries.ONE_FEED_TOTAL, (1,)), "entries_feed_date")
-    assert uses(plan(populated, queries.ONE_FEED_UNREAD, (1,)), "entries_unread_feed")
+def test_feed_counts_read_one_row_per_feed_not_the_entries(populated: Store) -> None:
+    steps = plan(populated, queries.FEED_COUNTS)
+    assert steps == ["SCAN feeds"], steps
+    recount = plan(populated, queries.RECOUNT_FEED, (1,))
+    assert uses(recount, "entries_feed_date") and uses(recount, "entries_unread_feed"), recount
+    folder_steps = plan(populated, queries.FOLDER_COUNTS)
+    assert not any(re.match(r"^(SCAN|SEARCH) (e|entries)\b", step) for step in folder_steps)
 
 
 @pytest.mark.parametrize(

@@ -510,7 +510,14 @@ def cmd_repair(ctx: Context) -> int:
 
 def cmd_tui(ctx: Context) -> int:
     import tempfile
+    from concurrent.futures import ThreadPoolExecutor
 
+    probing = None
+    if not ctx.args.demo:
+        # Check the database for damage on another core while the UI loads: SQLite does
+        # the work without the interpreter lock, so start-up does not wait for it.
+        probing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="probe")
+        probe = probing.submit(ctx.store.probe)
     from newsterm.ui.app import NewstermApp
 
     if ctx.args.demo:
@@ -525,12 +532,20 @@ def cmd_tui(ctx: Context) -> int:
             finally:
                 store.close()
         return EXIT_OK
-    # The app's first query, run before the screen is taken over: a damaged database is
-    # then one line with its way out, not a traceback over a half-drawn screen.
+    # The probe and the app's first queries (its feeds and its first screen of articles)
+    # run before the screen is taken over: a damaged database is then one line with its
+    # way out, not an error over a half-drawn screen.
+    assert probing is not None
+    with probing:
+        probe.result()  # raises StorageError for a damaged file
     ctx.store.list_feeds()
+    ctx.store.list_entries(EntryQuery(), limit=100)
     NewstermApp(store=ctx.store, settings=ctx.settings).run()
     return EXIT_OK
 
+
+WRITING_COMMANDS = frozenset({"add", "remove", "import", "refresh", "mark"})
+"""Commands that write to the database: they check it can be read first."""
 
 COMMANDS: dict[str, Callable[[Context], int]] = {
     "add": cmd_add,
@@ -655,6 +670,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_tui(ctx)
         if args.demo:
             raise UsageError("--demo opens the reader; it does not combine with a command")
+        if args.command in WRITING_COMMANDS:
+            ctx.store.probe()  # a damaged file is reported before anything writes to it
         return COMMANDS[args.command](ctx)
     except UsageError as error:
         if args.debug:

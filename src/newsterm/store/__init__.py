@@ -74,7 +74,7 @@ _BULK_CHECKPOINT_PAGES = 10_000
 
 _FEED_COLUMNS = """
     f.id, f.url, f.title, f.site_url, d.name, f.etag, f.last_modified, f.next_check,
-    f.last_checked, f.status, f.error, f.error_count
+    f.last_checked, f.status, f.error, f.error_count, f.unread, f.total
 """
 _FEED_FROM = "feeds f LEFT JOIN folders d ON d.id = f.folder_id"
 
@@ -282,12 +282,6 @@ class Store:
             rows = conn.execute(
                 f"SELECT {_FEED_COLUMNS} FROM {_FEED_FROM} WHERE {where} {order}", params
             ).fetchall()
-            if len(rows) == 1:
-                counts = {rows[0][0]: self._one_feed_counts(conn, rows[0][0])}
-            elif rows:
-                counts = self._all_feed_counts(conn)
-            else:
-                counts = {}
         return [
             Feed(
                 id=row[0],
@@ -302,28 +296,26 @@ class Store:
                 status=row[9],
                 error=row[10],
                 error_count=row[11],
-                unread=counts.get(row[0], (0, 0))[0],
-                total=counts.get(row[0], (0, 0))[1],
+                unread=row[12],
+                total=row[13],
             )
             for row in rows
         ]
 
-    @staticmethod
-    def _one_feed_counts(conn: sqlite3.Connection, feed_id: int) -> tuple[int, int]:
-        unread = conn.execute(queries.ONE_FEED_UNREAD, (feed_id,)).fetchone()[0]
-        total = conn.execute(queries.ONE_FEED_TOTAL, (feed_id,)).fetchone()[0]
-        return int(unread), int(total)
-
-    @staticmethod
-    def _all_feed_counts(conn: sqlite3.Connection) -> dict[int, tuple[int, int]]:
-        totals = conn.execute(queries.FEED_TOTALS).fetchall()
-        unread = dict(conn.execute(queries.FEED_UNREAD).fetchall())
-        return {feed_id: (unread.get(feed_id, 0), total) for feed_id, total in totals}
+    def probe(self) -> int:
+        """Count the entries per feed through both per-feed indexes, reading every entry of
+        them: a damaged file then fails here, before anything is written to it (about
+        25 ms per 100,000 entries, spent inside SQLite, which lets other threads run).
+        Returns the number of entries."""
+        with self._read() as conn:
+            conn.execute(queries.PROBE_UNREAD).fetchall()
+            return sum(count for _feed, count in conn.execute(queries.PROBE_ALL).fetchall())
 
     def feed_counts(self) -> dict[int, tuple[int, int]]:
         """(unread, total) per feed id, for feeds that have entries: a cheap count refresh."""
         with self._read() as conn:
-            return self._all_feed_counts(conn)
+            rows = conn.execute(queries.FEED_COUNTS).fetchall()
+        return {feed_id: (unread, total) for feed_id, unread, total in rows}
 
     def get_feed(self, feed_id: int) -> Feed | None:
         """The feed with this id, with its counts, or None."""
@@ -579,7 +571,25 @@ class Store:
                     "INSERT INTO entries_fts (rowid, title, author, text) VALUES (?, ?, ?, ?)",
                     fts_inserts,
                 )
+                self._recount(conn, [feed_id])
         return StoreResult(new=new, updated=updated, unchanged=unchanged)
+
+    @staticmethod
+    def _recount(conn: sqlite3.Connection, feed_ids: Iterable[int]) -> None:
+        """Store fresh counts of these feeds (inside the write that changed them)."""
+        conn.executemany(queries.RECOUNT_FEED, [(feed_id,) for feed_id in set(feed_ids)])
+
+    @classmethod
+    def _recount_entries(cls, conn: sqlite3.Connection, entry_ids: Sequence[int]) -> None:
+        """Recount the feeds that these entries belong to."""
+        feed_ids: set[int] = set()
+        for batch in _chunks(list(entry_ids)):
+            rows = conn.execute(
+                f"SELECT DISTINCT feed_id FROM entries WHERE id IN ({_placeholders(len(batch))})",
+                batch,
+            ).fetchall()
+            feed_ids.update(row[0] for row in rows)
+        cls._recount(conn, feed_ids)
 
     @staticmethod
     def _update_feed_meta(
@@ -715,6 +725,8 @@ class Store:
                         (int(value), *ids),
                     )
                     changed.update(ids)
+            if column == "read" and changed:
+                self._recount_entries(conn, list(changed))
         return [entry_id for entry_id in wanted if entry_id in changed]
 
     def set_read(self, entry_ids: Iterable[int], read: bool = True) -> list[int]:
@@ -740,6 +752,8 @@ class Store:
                     f"UPDATE entries SET read = 1 WHERE id IN ({_placeholders(len(batch))})",
                     batch,
                 )
+            if ids:
+                self._recount_entries(conn, ids)
         return ids
 
     def next_unread(self, query: EntryQuery, after_id: int | None) -> int | None:
@@ -810,6 +824,8 @@ class Store:
                 deleted += conn.execute(
                     f"DELETE FROM entries WHERE id IN ({select_ids})", params
                 ).rowcount
+            if deleted:
+                conn.execute(queries.RECOUNT_ALL)
             # A publisher keeps an entry in its document for weeks, not years.
             conn.execute(
                 "DELETE FROM retired_entries WHERE retired < ?",

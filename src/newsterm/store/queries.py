@@ -17,24 +17,27 @@ Sql = tuple[str, tuple[Any, ...]]
 LIST_ORDER = "ORDER BY e.sort_date DESC, e.id DESC"
 """List order: newest first, ties by id; matches every entries_*date index."""
 
-# Two covering-index scans (entries_feed_date, entries_unread_feed): reading `read` in
-# one query for both counts would visit every table row instead.
-FEED_TOTALS = "SELECT feed_id, count(*) FROM entries GROUP BY feed_id"
-FEED_UNREAD = "SELECT feed_id, count(*) FROM entries WHERE read = 0 GROUP BY feed_id"
-ONE_FEED_TOTAL = "SELECT count(*) FROM entries WHERE feed_id = ?"
-ONE_FEED_UNREAD = "SELECT count(*) FROM entries WHERE feed_id = ? AND read = 0"
+# Counts per feed are stored on the feed (schema version 5) and recounted by every write
+# that changes them (RECOUNT_FEED: two covering-index counts of one feed).
+FEED_COUNTS = "SELECT id, unread, total FROM feeds WHERE total > 0"
+_RECOUNT = """
+    UPDATE feeds SET
+        unread = (SELECT count(*) FROM entries e WHERE e.feed_id = feeds.id AND e.read = 0),
+        total = (SELECT count(*) FROM entries e WHERE e.feed_id = feeds.id)
+"""
+RECOUNT_FEED = _RECOUNT + " WHERE id = ?"
+RECOUNT_ALL = _RECOUNT
+"""Recount every feed (after deletes spread over many feeds)."""
+
+# Store.probe: read every cell of the two per-feed indexes (a bare count(*) would count
+# cells from page headers, without reading what they hold, and miss damage in them).
+PROBE_ALL = "SELECT feed_id, count(*) FROM entries GROUP BY feed_id"
+PROBE_UNREAD = "SELECT feed_id, count(*) FROM entries WHERE read = 0 GROUP BY feed_id"
 
 FOLDER_COUNTS = """
-    SELECT d.id, d.name, coalesce(sum(c.unread), 0), coalesce(sum(c.total), 0)
+    SELECT d.id, d.name, coalesce(sum(f.unread), 0), coalesce(sum(f.total), 0)
     FROM folders d
     LEFT JOIN feeds f ON f.folder_id = d.id
-    LEFT JOIN (
-        SELECT t.feed_id, t.total, coalesce(u.unread, 0) AS unread
-        FROM (SELECT feed_id, count(*) AS total FROM entries GROUP BY feed_id) t
-        LEFT JOIN (
-            SELECT feed_id, count(*) AS unread FROM entries WHERE read = 0 GROUP BY feed_id
-        ) u ON u.feed_id = t.feed_id
-    ) c ON c.feed_id = f.id
     GROUP BY d.id
     ORDER BY d.name COLLATE NOCASE
 """

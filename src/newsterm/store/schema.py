@@ -136,7 +136,22 @@ CREATE TRIGGER entries_fts_delete AFTER DELETE ON entries BEGIN
 END;
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
+# Version 5: unread and total counts per feed, stored on the feed. Counting at read time
+# walked every entry (GROUP BY over the feed index): 25-35 ms at 100,000 entries and growing
+# with them, paid twice on every start-up and on every reload of the feed list; reading the
+# stored counts costs one row per feed. Every write that adds, deletes or (un)reads entries
+# recounts the feeds it touched in the same transaction (an indexed count per feed), so the
+# counts cannot drift. Columns rather than a table or triggers: the schema must stay in the
+# file's first page (with room for ANALYZE's table), where a truncated file keeps it.
+_V5 = """
+ALTER TABLE feeds ADD COLUMN unread INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE feeds ADD COLUMN total INTEGER NOT NULL DEFAULT 0;
+UPDATE feeds SET
+    unread = (SELECT count(*) FROM entries e WHERE e.feed_id = feeds.id AND e.read = 0),
+    total = (SELECT count(*) FROM entries e WHERE e.feed_id = feeds.id);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5)
 """Forward migrations; MIGRATIONS[i] takes a database from version i to i + 1."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

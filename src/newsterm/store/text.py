@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import html
 import re
+from functools import cache
+from typing import TYPE_CHECKING
 
-import lxml.etree
+if TYPE_CHECKING:
+    import lxml.etree
 
 MAX_INDEXED_CHARS = 100_000
 """Index at most this much of a body: enough for any article, bounded for hostile ones."""
@@ -21,7 +24,14 @@ _NEEDS_PARSER = re.compile(
 content is not text."""
 _TAG_START = re.compile(r"</?[A-Za-z]")
 _DROPPED = ("script", "style", "template", "noscript")
-_HTML_PARSER = lxml.etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
+
+
+@cache
+def _html_parser() -> lxml.etree.HTMLParser:
+    # lxml loads on the first body that needs it: the app's start-up only reads the store.
+    import lxml.etree
+
+    return lxml.etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
 
 
 def html_to_text(markup: str) -> str:
@@ -43,8 +53,10 @@ def html_to_text(markup: str) -> str:
         stripped = _ELEMENT_TAG.sub(" ", markup)
         if not _TAG_START.search(stripped):
             return " ".join(html.unescape(stripped).split())[:MAX_INDEXED_CHARS]
+    import lxml.etree
+
     try:
-        root = lxml.etree.fromstring(markup, _HTML_PARSER)
+        root = lxml.etree.fromstring(markup, _html_parser())
         if root is None:
             return ""
         lxml.etree.strip_elements(root, *_DROPPED, with_tail=False)
