@@ -9,8 +9,8 @@ article_from_html (sanitise, clean, convert to Markdown) and render_for_reader (
 in colour with code highlighted, and the links list, as lines at --width). Each document
 runs --repeat times (the Markdown parse cache cleared, as for a newly opened article); its
 time is the fastest run. Per folder it prints files, MB, MB/s and p50 / p95 / max per
-document for each step and for both, then a one-line summary. (bench/render_quality.py checks what the output says; this
-script only times it.)
+document for each step and for both, then a one-line summary. (bench/render_quality.py
+checks what the output says; this script only times it.)
 """
 
 from __future__ import annotations
