@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from newsterm.models import EntryQuery
 from newsterm.store import DB_FILENAME, Store
+from tests.helpers import run_cli
 from tests.store_helpers import NOW, entry, feed_doc
 
 RECOUNT = """
@@ -119,3 +120,21 @@ def test_a_version_4_database_gets_its_counts(store_path: tuple[Store, Path]) ->
         assert (listed.unread, listed.total) == (3, 5)
         upgraded.set_read(upgraded.entry_ids(EntryQuery())[2:3], True)
         assert upgraded.feed_counts() == recount(path) == {feed.id: (2, 5)}
+
+
+def test_the_cli_says_once_that_it_upgrades_an_old_database(tmp_path: Path) -> None:
+    with Store.in_dir(tmp_path) as store:
+        feed = store.add_feed("https://a.example/feed", title="A")
+        store.store_feed(feed.id, feed_doc(entry("e1"), entry("e2", hours_ago=2)), now=NOW)
+    conn = sqlite3.connect(tmp_path / DB_FILENAME)
+    conn.executescript(
+        "ALTER TABLE feeds DROP COLUMN unread; ALTER TABLE feeds DROP COLUMN total;"
+        " PRAGMA user_version = 4;"
+    )
+    conn.close()
+    first = run_cli("list", data_dir=tmp_path)
+    assert first.code == 0, first
+    assert "upgrading the database" in first.err and "schema 4 to" in first.err
+    assert "https://a.example/feed" in first.out and "\t2\t2\t" in first.out
+    again = run_cli("list", data_dir=tmp_path)
+    assert again.code == 0 and again.err == ""

@@ -168,8 +168,16 @@ class Context:
         if self._store is None:
             from newsterm.store import Store
 
-            self._store = Store.in_dir(self.data_dir)
+            self._store = Store.in_dir(self.data_dir, on_upgrade=self._upgrading)
         return self._store
+
+    def _upgrading(self, old: int, new: int) -> None:
+        print(
+            f"newsterm: upgrading the database in {self.data_dir} (schema {old} to {new});"
+            " this happens once and can take a minute for a big one…",
+            file=sys.stderr,
+            flush=True,
+        )
 
     def close(self) -> None:
         if self._store is not None:

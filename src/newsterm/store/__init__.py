@@ -12,7 +12,7 @@ import contextlib
 import itertools
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -112,8 +112,10 @@ def _unique_ids(entry_ids: Iterable[int]) -> list[int]:
 class Store:
     """A newsterm database: one SQLite file in WAL mode."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, on_upgrade: Callable[[int, int], None] | None = None) -> None:
         """Open (creating and migrating if needed) the database at `path`.
+
+        `on_upgrade(old, new)` is told before an existing file's schema is upgraded.
 
         Raises StorageError with a clear one-line message if the file is not a database,
         is corrupt, was written by a newer newsterm, or the directory is unwritable.
@@ -126,7 +128,7 @@ class Store:
         self._commit_count = 0
         conn = self._conn()
         try:
-            migrate(conn, self.path)
+            migrate(conn, self.path, on_upgrade)
         except sqlite3.Error as exc:
             self.close()
             raise storage_error(self.path, exc) from exc
@@ -135,13 +137,15 @@ class Store:
             raise
 
     @classmethod
-    def in_dir(cls, data_dir: Path) -> Store:
+    def in_dir(
+        cls, data_dir: Path, *, on_upgrade: Callable[[int, int], None] | None = None
+    ) -> Store:
         """Open `data_dir / DB_FILENAME`, creating the directory."""
         try:
             data_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StorageError(f"cannot create data directory {data_dir}: {exc.strerror}") from exc
-        return cls(data_dir / DB_FILENAME)
+        return cls(data_dir / DB_FILENAME, on_upgrade=on_upgrade)
 
     def close(self) -> None:
         """Close the store: the calling thread's connection now, other threads' when they

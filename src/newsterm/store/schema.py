@@ -8,6 +8,7 @@ opening a fresh file at once cannot both apply it.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 from newsterm.models import StorageError
@@ -179,13 +180,21 @@ def _split_statements(script: str) -> list[str]:
     return statements
 
 
-def migrate(conn: sqlite3.Connection, path: Path) -> None:
+def migrate(
+    conn: sqlite3.Connection,
+    path: Path,
+    on_upgrade: Callable[[int, int], None] | None = None,
+) -> None:
     """Bring the database up to SCHEMA_VERSION, or refuse one written by a newer newsterm.
 
     `conn` must be in autocommit mode (isolation_level=None); each migration commits alone.
+    `on_upgrade(old, new)` is called once before an existing database is upgraded (some
+    migrations rebuild an index: tens of seconds for a big file, worth saying so).
     """
     version = user_version(conn)
     _refuse_newer(version, path)
+    if 0 < version < SCHEMA_VERSION and on_upgrade is not None:
+        on_upgrade(version, SCHEMA_VERSION)
     while version < SCHEMA_VERSION:
         conn.execute("BEGIN IMMEDIATE")
         try:
