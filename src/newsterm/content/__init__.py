@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from newsterm.content.clean import clean_html
     from newsterm.content.convert import article_from_html, html_to_markdown
     from newsterm.content.model import Article, Link
-    from newsterm.content.render import render_article, render_lines, render_to_text
+    from newsterm.content.render import fold_cells, render_article, render_lines, render_to_text
     from newsterm.content.seed import parse_seed_document
 
 # Exports load on first use (PEP 562): `safe_text` is needed on every CLI path, the HTML
@@ -40,6 +40,7 @@ _EXPORTS = {
     "html_to_markdown": "newsterm.content.convert",
     "Article": "newsterm.content.model",
     "Link": "newsterm.content.model",
+    "fold_cells": "newsterm.content.render",
     "render_article": "newsterm.content.render",
     "render_lines": "newsterm.content.render",
     "render_to_text": "newsterm.content.render",
@@ -65,6 +66,7 @@ __all__ = [
     "article_from_html_async",
     "clean_html",
     "content_version",
+    "fold_cells",
     "html_to_markdown",
     "parse_seed_document",
     "render_article",

@@ -150,15 +150,15 @@ class _LinkList:
             if index:
                 text.append("\n")
             text.append(f"[{link.number}]".rjust(number_width) + " ", style="bold")
-            for chunk_index, chunk in enumerate(_fold(safe_text(link.url), url_width)):
+            for chunk_index, chunk in enumerate(fold_cells(safe_text(link.url), url_width)):
                 if chunk_index:
                     text.append("\n" + " " * (number_width + 1))
                 text.append(chunk, style="underline")
         yield text
 
 
-def _fold(text: str, width: int) -> list[str]:
-    """Cut ``text`` into pieces of at most ``width`` cells."""
+def fold_cells(text: str, width: int) -> list[str]:
+    """Cut ``text`` into pieces of at most ``width`` cells (one empty piece for no text)."""
     if text.isascii():
         return [text[start : start + width] for start in range(0, len(text), width)] or [""]
     chunks: list[str] = []
@@ -173,7 +173,7 @@ def _fold(text: str, width: int) -> list[str]:
         used += size
     if current:
         chunks.append("".join(current))
-    return chunks
+    return chunks or [""]
 
 
 class _WithoutLeadingBlankLines:

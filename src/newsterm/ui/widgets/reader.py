@@ -14,7 +14,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
-from rich.cells import cell_len
 from rich.console import Group, RenderableType
 from rich.segment import Segment
 from rich.style import Style
@@ -89,7 +88,7 @@ def _links_list(links: tuple[Link, ...], width: int) -> list[list[Segment]]:
     for link in links:
         url = one_line(link.url)
         style = Style(underline=True, link=url if is_safe_url(url) else None)
-        for index, chunk in enumerate(_fold(url, url_width)):
+        for index, chunk in enumerate(content.fold_cells(url, url_width)):
             if index:
                 line = [indent, Segment(chunk, style)]
             else:
@@ -97,25 +96,6 @@ def _links_list(links: tuple[Link, ...], width: int) -> list[list[Segment]]:
                 line = [label, space, Segment(chunk, style)]
             lines.append(line if fits else Segment.adjust_line_length(line, width, pad=False))
     return lines
-
-
-def _fold(text: str, width: int) -> list[str]:
-    """Cut `text` into pieces of at most `width` cells."""
-    if text.isascii():
-        return [text[start : start + width] for start in range(0, len(text), width)] or [""]
-    chunks: list[str] = []
-    current: list[str] = []
-    used = 0
-    for char in text:
-        size = cell_len(char)
-        if used + size > width and current:
-            chunks.append("".join(current))
-            current, used = [], 0
-        current.append(char)
-        used += size
-    if current:
-        chunks.append("".join(current))
-    return chunks or [""]
 
 
 @dataclass(frozen=True, slots=True)
