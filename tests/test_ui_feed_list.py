@@ -12,7 +12,7 @@ from newsterm.models import EntryQuery, ParsedEntry, ParsedFeed
 from newsterm.store import Store
 from newsterm.ui.widgets.feed_list import FeedList
 from tests.ui_data import NOW
-from tests.ui_helpers import focused_id, make_app, panes, settle
+from tests.ui_helpers import focused_id, main_screen, make_app, panes, settle
 
 FOLDERS = 40
 FEEDS = 2_000
@@ -133,3 +133,21 @@ async def test_folding_clicking_and_counts_in_a_long_list(many_feeds: Store) -> 
         assert row is not None and row.rstrip().endswith("Feed 0010")
         assert feeds.unread_total == FEEDS // 10 - 1
         assert feeds.row_text(f"folder:{feed.folder}") != folder_before
+
+
+async def test_a_feed_status_note_shows_when_the_feed_is_highlighted(tmp_path: Path) -> None:
+    store = Store.in_dir(tmp_path / "note")
+    try:
+        feed = store.add_feed("https://big.example/feed", title="Big")
+        note = "ok, too many entries: kept the first 10,000 of 12,000"
+        store.record_fetch(feed.id, checked=NOW, next_check=NOW, error=None, status=note)
+        app = make_app(store)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            feeds, _articles, _reader = panes(app)
+            assert feeds.select_key(f"feed:{feed.id}")
+            await settle(pilot)
+            status = main_screen(app).status
+            assert status.message == f"Big: {note}" and not status.has_class("-error")
+    finally:
+        store.close()

@@ -72,7 +72,9 @@ class ParsedFeed:
     """Format as detected, e.g. "rss20", "atom10", "rss10", "json11"."""
     entries: list[ParsedEntry] = field(default_factory=list)
     warning: str | None = None
-    """Set when the document was malformed but recovered (feedparser's bozo)."""
+    """Set when the document was malformed but recovered (feedparser's bozo), or cut short."""
+    entries_cut: bool = False
+    """The document held more entries than are read (MAX_ENTRIES); `warning` says how many."""
 
 
 class FetchOutcome(enum.Enum):

@@ -274,6 +274,10 @@ async def _refresh_one(
     if parsed is not None:
         parsed_feed, prepared = parsed
 
+        # A document cut at MAX_ENTRIES is fine, but the user should learn that entries
+        # were left out: the status says so (the feed list and `newsterm list` show it).
+        note = f"ok, {parsed_feed.warning}" if parsed_feed.entries_cut else None
+
         def write_feed() -> StoreResult:
             stored = store.store_feed(feed.id, parsed_feed, now=checked, prepared=prepared)
             store.record_fetch(
@@ -284,6 +288,7 @@ async def _refresh_one(
                 etag=result.etag,
                 last_modified=result.last_modified,
                 new_url=new_url,
+                status=note,
             )
             return stored
 

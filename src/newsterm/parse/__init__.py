@@ -76,4 +76,5 @@ def _parse(data: bytes, url: str, content_type: str, now: datetime) -> ParsedFee
         feed = parse_xml(data, url, content_type, kind, now)
     if cut_warning:
         feed.warning = cut_warning
+        feed.entries_cut = True
     return feed

@@ -178,4 +178,5 @@ def parse_json(data: bytes, url: str, now: datetime) -> ParsedFeed:
             if len(items) > MAX_ENTRIES
             else None
         ),
+        entries_cut=len(items) > MAX_ENTRIES,
     )

@@ -258,6 +258,8 @@ class MainScreen(Screen[None], inherit_bindings=False):
             self.status.show_message(
                 f"! {feed.display_title}: {feed.error} (e for details)", error=True
             )
+        elif feed is not None and feed.status not in ("ok", "new"):
+            self.status.show_message(f"{feed.display_title}: {feed.status}")
 
     @on(FeedList.Selected)
     def _feed_selected(self, event: FeedList.Selected) -> None:
