@@ -68,7 +68,8 @@ terminal = true
         ("retention_days = -1\n", r"retention_days: must not be negative"),
         ("fetch = 3\n", r"fetch: must be a table"),
         ("[browser]\ncommand = 'x \"unclosed'\n", r"browser.command: cannot split command"),
-        ("refresh_interval = \n", r"not valid TOML"),
+        ("refresh_interval = \n", r"config.toml:1: not valid TOML: Invalid value \(column 20\)"),
+        ("a = 1\n[fetch\n", r"config.toml:2: not valid TOML: .* \(column \d+\)"),
     ],
 )
 def test_bad_values_name_the_key(tmp_path: Path, text: str, message: str) -> None:

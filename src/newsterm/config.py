@@ -77,6 +77,10 @@ def _toml_type(value: Any) -> str:
     }.get(type(value), type(value).__name__)
 
 
+_TOML_PLACE = re.compile(r"\(at line (?P<line>\d+), column (?P<column>\d+)\)$")
+"""Where tomllib's message says the error is."""
+
+
 def _line_of(text: str, key: str, section: str | None) -> int | None:
     """Best-effort line number of `key` (inside `[section]` when given)."""
     in_section = section is None
@@ -154,7 +158,16 @@ def parse_settings(text: str, path: Path) -> Settings:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+        # tomllib (before Python 3.14) gives the place only inside its message: lift it to
+        # the front, as for every other config error ("FILE:LINE: what is wrong").
+        message = str(error)
+        place = _TOML_PLACE.search(message)
+        if place is None:
+            raise ConfigError(f"{path}: not valid TOML: {message}") from None
+        what = message[: place.start()].rstrip()
+        raise ConfigError(
+            f"{path}:{place['line']}: not valid TOML: {what} (column {place['column']})"
+        ) from None
     check = _Validator(path, text)
     defaults = Settings()
     top_known = [f.name for f in fields(Settings)]

@@ -474,7 +474,7 @@ def test_full_disk_is_one_line_and_loses_nothing(tmp_path: Path, http: HTTPServe
     [
         (
             "[fetch]\nconcurrency = 4\nper_host = = 2\n",
-            ": not valid TOML: Invalid value (at line 3",
+            ":3: not valid TOML: Invalid value (column 12)",
         ),
         ("refresh_interval = 60\n[fetch]\nmax_bytes = 'lots'\n", ":3: fetch.max_bytes: must be"),
         ("theme = 'x'\nrefersh_interval = 5\n", ":2: refersh_interval: unknown setting"),
