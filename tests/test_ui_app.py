@@ -232,12 +232,18 @@ async def test_delete_feed_after_confirmation(store: Store) -> None:
         await pilot.press("n")
         await pilot.pause()
         assert store.get_feed(feed_id) is not None
+        position = feeds.index_of(f"feed:{feed_id}")
+        assert position is not None
+        # The item that takes its row: the next one, or the one above when it was last.
+        neighbour = feeds.keys[position + 1 if position + 1 < feeds.item_count else position - 1]
         await pilot.press("d")
         await pilot.pause()
         await pilot.press("y")
         await settle(pilot)
         assert store.get_feed(feed_id) is None
         assert f"feed:{feed_id}" not in feeds.keys
+        # The cursor stays where it was, on the item that took the deleted feed's row.
+        assert feeds.highlighted_key == neighbour
         assert all(s.feed_id != feed_id for s in store.entry_summaries(list(articles.entry_ids)))
 
 

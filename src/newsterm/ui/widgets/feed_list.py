@@ -293,15 +293,22 @@ class FeedList(ScrollView, can_focus=True, inherit_bindings=False):
         return keys
 
     def _rebuild(self) -> None:
-        """List the items again; the highlighted item and the scroll offset survive."""
+        """List the items again; the highlighted item and the scroll offset survive.
+
+        When the highlighted item is gone (a feed deleted), the cursor stays at its place,
+        on the item that took it, as in a mail reader.
+        """
         key = self.highlighted_key or self._last_key
+        old_index = self.highlighted
         self._keys = self._build_keys()
         self._index = {item: index for index, item in enumerate(self._keys) if item}
         self._strips.clear()
         self._set_height()
         index = self._index.get(key) if key is not None else None
-        if index is None:
-            index = 0 if self._keys else None
+        if index is None and self._keys:
+            index = min(old_index or 0, len(self._keys) - 1)
+            if self._keys[index] == SEPARATOR:
+                index = index + 1 if index + 1 < len(self._keys) else index - 1
         if index != self.highlighted:
             self.highlighted = index
         else:
