@@ -686,7 +686,7 @@ class MainScreen(Screen[None], inherit_bindings=False):
         target = self.article_list.target
         if target is not None and target.feed_id == feed.id:
             self.reader.show_placeholder()
-            self.feed_list.select_key("view:all")
+        # The feed list keeps its cursor in place, on the item that took the feed's row.
         self._feeds_loaded(
             FeedsLoaded(store.list_feeds(), store.count_entries(EntryQuery(starred_only=True)))
         )

@@ -313,6 +313,7 @@ class FeedList(ScrollView, can_focus=True, inherit_bindings=False):
             self.highlighted = index
         else:
             self._scroll_cursor_into_view()
+            self._announce()  # the same row may hold another item now
         self.refresh()
 
     # -- drawing ------------------------------------------------------------------------
@@ -425,6 +426,10 @@ class FeedList(ScrollView, can_focus=True, inherit_bindings=False):
         if new is not None:
             self.refresh_line(new)
         self._scroll_cursor_into_view()
+        self._announce()
+
+    def _announce(self) -> None:
+        """Tell the screen when the highlighted item is another one than last told."""
         key = self.highlighted_key
         if key is None or key == self._last_key:
             return
