@@ -24,6 +24,7 @@ import argparse
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -174,7 +175,7 @@ def measure_tui(
             "--quit-keys",
             "q",
             "--",
-            " ".join(_shell_quote(part) for part in ["env", *_env_args(env), *command]),
+            shlex.join(["env", *(f"{key}={value}" for key, value in env.items()), *command]),
         ]
         completed = subprocess.run(argv, capture_output=True, text=True, check=False)
         if not record_file.exists():
@@ -197,16 +198,6 @@ def measure_tui(
         rss_idle_mb=float(rss["median"]) if rss else None,
         screen=screen,
     )
-
-
-def _env_args(env: dict[str, str]) -> list[str]:
-    return [f"{key}={value}" for key, value in env.items()]
-
-
-def _shell_quote(text: str) -> str:
-    import shlex
-
-    return shlex.quote(text)
 
 
 FLOOR_MARK = "textual-floor-ready"
