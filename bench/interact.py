@@ -273,9 +273,9 @@ def child(directory: Path, presses: int, gap: float) -> dict[str, Any]:
             await app.workers.wait_for_complete()
             for _ in range(max(10, presses // 10)):
                 index = (feeds.highlighted or 0) + 1
-                if feeds.key_at(min(index, feeds.item_count - 1)) == "":
+                if feeds.key_at(min(index, feeds.row_count - 1)) == "":
                     index += 1  # the separator between the views and the feeds
-                option_key = feeds.key_at(min(index, feeds.item_count - 1))
+                option_key = feeds.key_at(min(index, feeds.row_count - 1))
 
                 def switched(key: str = option_key) -> bool:
                     # The new list's rows are on screen (a folder's first screenful shows

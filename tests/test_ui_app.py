@@ -235,7 +235,7 @@ async def test_delete_feed_after_confirmation(store: Store) -> None:
         position = feeds.index_of(f"feed:{feed_id}")
         assert position is not None
         # The item that takes its row: the next one, or the one above when it was last.
-        neighbour = feeds.keys[position + 1 if position + 1 < feeds.item_count else position - 1]
+        neighbour = feeds.keys[position + 1 if position + 1 < feeds.row_count else position - 1]
         await pilot.press("d")
         await pilot.pause()
         await pilot.press("y")

@@ -70,7 +70,7 @@ async def test_thousands_of_feeds_draw_only_the_rows_on_screen(
         feeds, articles, _reader = panes(app)
         height = feeds.scrollable_content_region.height
         # Every view, folder and feed is listed, but only about a screenful was drawn.
-        assert feeds.item_count == 3 + 1 + FOLDERS + FEEDS
+        assert feeds.row_count == 3 + 1 + FOLDERS + FEEDS
         assert 0 < len(set(drawn)) <= 2 * height
         assert feeds.unread_total == FEEDS // 10
         rows = _visible_rows(feeds)
@@ -93,12 +93,12 @@ async def test_folding_clicking_and_counts_in_a_long_list(many_feeds: Store) -> 
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         feeds, articles, _reader = panes(app)
-        before = feeds.item_count
+        before = feeds.row_count
         assert feeds.select_key("folder:Folder 00")
         await pilot.press("space")
         await settle(pilot)
         members = sum(1 for feed in feeds.feeds.values() if feed.folder == "Folder 00")
-        assert feeds.item_count == before - members
+        assert feeds.row_count == before - members
         assert feeds.highlighted_key == "folder:Folder 00"
         row = feeds.row_text("folder:Folder 00")
         assert row is not None and row.startswith("▸ Folder 00")
@@ -111,7 +111,7 @@ async def test_folding_clicking_and_counts_in_a_long_list(many_feeds: Store) -> 
         # A click on a feed row opens it and moves to its articles.
         await pilot.press("space")  # not a folder: nothing happens
         await settle(pilot)
-        assert feeds.item_count == before - members
+        assert feeds.row_count == before - members
         target = "feed:" + str(next(f.id for f in feeds.feeds.values() if f.title == "Feed 0010"))
         index = feeds.index_of(target)
         assert index is not None

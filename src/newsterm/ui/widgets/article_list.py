@@ -17,10 +17,8 @@ from rich.text import Text
 from textual import events, work
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
-from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.worker import Worker
 
@@ -29,6 +27,7 @@ from newsterm.store import Store
 from newsterm.ui.formatting import one_line, relative_date
 from newsterm.ui.messages import forward_worker_failure
 from newsterm.ui.selection import ListTarget
+from newsterm.ui.widgets.row_list import RowList
 
 FIRST_PAGE = 60
 """Rows shown at once when a big list opens, before all its ids have loaded."""
@@ -43,7 +42,7 @@ _MISSING = EntrySummary(0, 0, "", "", "", "", None, True, False)
 """Stands in for an id that vanished from the store between listing and drawing."""
 
 
-class ArticleList(ScrollView, can_focus=True, inherit_bindings=False):
+class ArticleList(RowList, can_focus=True, inherit_bindings=False):
     """Entries of the current target, newest first, one line each.
 
     | Key(s) | Description |
@@ -161,7 +160,7 @@ class ArticleList(ScrollView, can_focus=True, inherit_bindings=False):
         id: str | None = None,  # noqa: A002 - Textual's parameter name
         classes: str | None = None,
     ) -> None:
-        super().__init__(name=name, id=id, classes=classes)
+        super().__init__(cached_rows=512, name=name, id=id, classes=classes)
         self.store = store
         """Where rows come from (read-only queries, plus marks made by the screen)."""
         self.now = now
@@ -176,9 +175,6 @@ class ArticleList(ScrollView, can_focus=True, inherit_bindings=False):
         self._generation = 0
         self._after_load: Callable[[ArticleList], None] | None = None
         self._summaries: LRUCache[int, EntrySummary] = LRUCache(4096)
-        self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(512)
-        self._cached_base_style: Style | None = None
-        self._row_styles: dict[str, Style] = {}
 
     # -- public API ---------------------------------------------------------------------
     @property
@@ -192,6 +188,14 @@ class ArticleList(ScrollView, can_focus=True, inherit_bindings=False):
         if 0 <= self.cursor < len(self._ids):
             return self._ids[self.cursor]
         return None
+
+    @property
+    def row_count(self) -> int:
+        return len(self._ids)
+
+    @property
+    def cursor_row(self) -> int | None:
+        return self.cursor if self._ids else None
 
     @property
     def loaded(self) -> bool:
@@ -234,7 +238,7 @@ class ArticleList(ScrollView, can_focus=True, inherit_bindings=False):
         One feed's ids are listed at once instead (about a millisecond): False then.
         """
         assert self.target is not None
-        if self.target.feed_id is not None and not self.target.query.search:
+        if self._lists_at_once():
             return False
         try:
             first = self.store.list_entries(self.target.query, limit=FIRST_PAGE)
@@ -336,12 +340,19 @@ class ArticleList(ScrollView, can_focus=True, inherit_bindings=False):
         return None
 
     # -- loading ------------------------------------------------------------------------
+    def _lists_at_once(self) -> bool:
+        """Whether the target's ids are listed on the UI thread, with no first page.
+
+        One feed's ids come from one indexed query in about a millisecond: listing them at
+        once makes switching feeds paint in the same frame.
+        """
+        target = self.target
+        return target is not None and target.feed_id is not None and not target.query.search
+
     def _request_ids(self, keep_id: int | None) -> None:
         assert self.target is not None
         self._generation += 1
-        if self.target.feed_id is not None and not self.target.query.search:
-            # One feed's ids come from one indexed query in about a millisecond: listing
-            # them at once makes switching feeds paint in the same frame.
+        if self._lists_at_once():
             try:
                 ids = self.store.entry_ids(self.target.query)
             except Exception:  # the worker below retries and reports the failure
@@ -438,31 +449,11 @@ class ArticleList(ScrollView, can_focus=True, inherit_bindings=False):
             self._strips[key] = strip
         return strip
 
-    def _base_style(self) -> Style:
-        """The widget's own style, computed once per style change (it walks the DOM)."""
-        if self._cached_base_style is None:
-            self._cached_base_style = self.rich_style
-        return self._cached_base_style
-
-    def _component(self, name: str) -> Style:
-        """A component class's style, cached until the styles change (Textual's lookup
-        costs more than drawing the row itself)."""
-        style = self._row_styles.get(name)
-        if style is None:
-            style = self._row_styles[name] = self.get_component_rich_style(name)
-        return style
-
-    def notify_style_update(self) -> None:
-        self._cached_base_style = None
-        self._row_styles.clear()
-        self._strips.clear()
-        super().notify_style_update()
-
     def _empty_line(self, width: int, base: Style) -> Strip:
         message = "Loading…" if not self._loaded else "No articles here."
         if self._loaded and self.target is not None and self.target.query.search:
             message = "No matches."
-        style = base + self._component("article-list--empty")
+        style = base + self._style("article-list--empty")
         text = Text(f"  {message}", style=style, end="")
         return Strip(list(text.render(self.app.console)), text.cell_len).adjust_cell_length(
             width, base
@@ -478,7 +469,7 @@ class ArticleList(ScrollView, can_focus=True, inherit_bindings=False):
         base: Style,
     ) -> Strip:
         """One row: unread mark, star, title, feed (in mixed lists), date."""
-        style = self._component
+        style = self._style
         row_style = base
         cursor_class = "article-list--cursor" if self.has_focus else "article-list--cursor-blurred"
         if is_cursor:
@@ -515,31 +506,6 @@ class ArticleList(ScrollView, can_focus=True, inherit_bindings=False):
         self.refresh_line(old)
         self.refresh_line(new)
         self.post_message(self.Highlighted(self, self.current_id))
-
-    def _scroll_cursor_into_view(self) -> None:
-        height = self.scrollable_content_region.height
-        if height <= 0:
-            return
-        top = int(self.scroll_y)
-        if self.cursor < top:
-            self.scroll_to(y=self.cursor, animate=False, immediate=True)
-        elif self.cursor >= top + height:
-            self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
-
-    def on_focus(self) -> None:
-        self.refresh_line(self.cursor)
-
-    def on_blur(self) -> None:
-        self.refresh_line(self.cursor)
-
-    def _set_height(self) -> None:
-        size = Size(self.size.width, len(self._ids))
-        if size != self.virtual_size:
-            self.virtual_size = size
-
-    def on_resize(self, event: events.Resize) -> None:
-        self._set_height()
-        self._scroll_cursor_into_view()
 
     # -- actions ------------------------------------------------------------------------
     def action_cursor_down(self) -> None:

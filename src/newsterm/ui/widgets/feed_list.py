@@ -17,16 +17,14 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.cache import LRUCache
-from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from newsterm.models import Feed, View
 from newsterm.ui.formatting import one_line
 from newsterm.ui.selection import VIEW_LABELS, ListTarget
+from newsterm.ui.widgets.row_list import RowList
 
 _VIEW_ICONS: dict[View, str] = {View.ALL: "◆", View.UNREAD: "●", View.STARRED: "★"}
 SEPARATOR = ""
@@ -48,7 +46,7 @@ def counted_row(label: Text, count: Text, width: int) -> Text:
     return Text.assemble(label, padding, count, no_wrap=True, end="")
 
 
-class FeedList(ScrollView, can_focus=True, inherit_bindings=False):
+class FeedList(RowList, can_focus=True, inherit_bindings=False):
     """Views, folders and feeds with unread counts; feeds that fail are marked "!".
 
     | Key(s) | Description |
@@ -127,7 +125,7 @@ class FeedList(ScrollView, can_focus=True, inherit_bindings=False):
     """Index of the highlighted row (never the separator), None while the list is empty."""
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:  # noqa: A002
-        super().__init__(id=id, classes=classes)
+        super().__init__(cached_rows=1024, id=id, classes=classes)
         self.feeds: dict[int, Feed] = {}
         """Feeds by id, as last loaded (counts adjusted locally in between)."""
         self.starred = 0
@@ -140,9 +138,6 @@ class FeedList(ScrollView, can_focus=True, inherit_bindings=False):
         self._unread_total = 0
         self._last_key: str | None = None
         self._hover: int | None = None
-        self._base: Style | None = None
-        self._styles: dict[str, Style] = {}
-        self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
 
     # -- public API ---------------------------------------------------------------------
     @property
@@ -150,9 +145,13 @@ class FeedList(ScrollView, can_focus=True, inherit_bindings=False):
         return self._unread_total
 
     @property
-    def item_count(self) -> int:
+    def row_count(self) -> int:
         """Rows listed, the separator included."""
         return len(self._keys)
+
+    @property
+    def cursor_row(self) -> int | None:
+        return self.highlighted
 
     @property
     def highlighted_key(self) -> str | None:
@@ -199,7 +198,7 @@ class FeedList(ScrollView, can_focus=True, inherit_bindings=False):
         return None
 
     def row_text(self, key: str) -> str | None:
-        """The plain text of `key`'s row as drawn (for tests and the palette)."""
+        """The plain text of `key`'s row as drawn (without the padding), or None if unlisted."""
         if key not in self._index:
             return None
         return self._row_text(key, self._row_width()).plain
@@ -317,26 +316,6 @@ class FeedList(ScrollView, can_focus=True, inherit_bindings=False):
         self.refresh()
 
     # -- drawing ------------------------------------------------------------------------
-    def _style(self, name: str) -> Style:
-        """A component class's style, cached until the styles change (Textual's lookup
-        walks the DOM, which costs more than drawing the row)."""
-        style = self._styles.get(name)
-        if style is None:
-            style = self._styles[name] = self.get_component_rich_style(name)
-        return style
-
-    def _base_style(self) -> Style:
-        """The widget's own style, computed once per style change (it walks the DOM)."""
-        if self._base is None:
-            self._base = self.rich_style
-        return self._base
-
-    def notify_style_update(self) -> None:
-        self._base = None
-        self._styles.clear()
-        self._strips.clear()
-        super().notify_style_update()
-
     def _row_width(self) -> int:
         width = self.scrollable_content_region.width - 2 * PADDING
         return width if width > 0 else 26
@@ -447,34 +426,6 @@ class FeedList(ScrollView, can_focus=True, inherit_bindings=False):
             beyond = index + step
             index = beyond if 0 <= beyond < len(self._keys) else index - step
         self.highlighted = index
-
-    def _scroll_cursor_into_view(self) -> None:
-        height = self.scrollable_content_region.height
-        if height <= 0 or self.highlighted is None:
-            return
-        top = int(self.scroll_y)
-        row = self.highlighted
-        if row < top:
-            self.scroll_to(y=row, animate=False, immediate=True)
-        elif row >= top + height:
-            self.scroll_to(y=row - height + 1, animate=False, immediate=True)
-
-    def _set_height(self) -> None:
-        size = Size(self.size.width, len(self._keys))
-        if size != self.virtual_size:
-            self.virtual_size = size
-
-    def on_resize(self, event: events.Resize) -> None:
-        self._set_height()
-        self._scroll_cursor_into_view()
-
-    def on_focus(self) -> None:
-        if self.highlighted is not None:
-            self.refresh_line(self.highlighted)
-
-    def on_blur(self) -> None:
-        if self.highlighted is not None:
-            self.refresh_line(self.highlighted)
 
     # -- actions ------------------------------------------------------------------------
     def _page(self) -> int:

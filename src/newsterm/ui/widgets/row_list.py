@@ -1,0 +1,96 @@
+"""What the feed list and the article list share: one row per line, drawn a screen at a time.
+
+Both are Line-API views with a cursor row. Textual's style lookups walk the DOM and cost
+more than drawing a row, so the widget's own style and its component classes' styles are
+cached until the styles change, along with the rows drawn from them.
+"""
+
+from __future__ import annotations
+
+from rich.style import Style
+from textual import events
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+
+class RowList(ScrollView, can_focus=True, inherit_bindings=False):
+    """A scrolling list of one-line rows with a cursor row kept in view."""
+
+    def __init__(
+        self,
+        *,
+        cached_rows: int = 512,
+        name: str | None = None,
+        id: str | None = None,  # noqa: A002 - Textual's parameter name
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(cached_rows)
+        """Drawn rows, keyed by everything a row's look depends on."""
+        self._base: Style | None = None
+        self._styles: dict[str, Style] = {}
+
+    # -- what a subclass tells ----------------------------------------------------------
+    @property
+    def row_count(self) -> int:
+        """Rows listed."""
+        raise NotImplementedError
+
+    @property
+    def cursor_row(self) -> int | None:
+        """The row under the cursor, if any."""
+        raise NotImplementedError
+
+    # -- styles -------------------------------------------------------------------------
+    def _base_style(self) -> Style:
+        """The widget's own style, computed once per style change."""
+        if self._base is None:
+            self._base = self.rich_style
+        return self._base
+
+    def _style(self, name: str) -> Style:
+        """A component class's style, cached until the styles change."""
+        style = self._styles.get(name)
+        if style is None:
+            style = self._styles[name] = self.get_component_rich_style(name)
+        return style
+
+    def notify_style_update(self) -> None:
+        self._base = None
+        self._styles.clear()
+        self._strips.clear()
+        super().notify_style_update()
+
+    # -- geometry and cursor ------------------------------------------------------------
+    def _set_height(self) -> None:
+        # A new height costs a layout of the screen: set it only when it changes.
+        size = Size(self.size.width, self.row_count)
+        if size != self.virtual_size:
+            self.virtual_size = size
+
+    def _scroll_cursor_into_view(self) -> None:
+        height = self.scrollable_content_region.height
+        row = self.cursor_row
+        if height <= 0 or row is None:
+            return
+        top = int(self.scroll_y)
+        if row < top:
+            self.scroll_to(y=row, animate=False, immediate=True)
+        elif row >= top + height:
+            self.scroll_to(y=row - height + 1, animate=False, immediate=True)
+
+    def _refresh_cursor_row(self) -> None:
+        if (row := self.cursor_row) is not None:
+            self.refresh_line(row)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._set_height()
+        self._scroll_cursor_into_view()
+
+    def on_focus(self) -> None:
+        self._refresh_cursor_row()  # the cursor's colours follow the focus
+
+    def on_blur(self) -> None:
+        self._refresh_cursor_row()
