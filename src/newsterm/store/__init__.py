@@ -715,11 +715,12 @@ class Store:
     def _set_flag(self, column: str, entry_ids: Iterable[int], value: bool) -> list[int]:
         wanted = _unique_ids(entry_ids)
         changed: set[int] = set()
+        feeds: set[int] = set()
         with self._write() as conn:
             for batch in _chunks(wanted):
                 marks = _placeholders(len(batch))
                 rows = conn.execute(
-                    f"SELECT id FROM entries WHERE id IN ({marks}) AND {column} != ?",
+                    f"SELECT id, feed_id FROM entries WHERE id IN ({marks}) AND {column} != ?",
                     (*batch, int(value)),
                 ).fetchall()
                 ids = [row[0] for row in rows]
@@ -729,8 +730,9 @@ class Store:
                         (int(value), *ids),
                     )
                     changed.update(ids)
-            if column == "read" and changed:
-                self._recount_entries(conn, list(changed))
+                    feeds.update(row[1] for row in rows)
+            if column == "read":
+                self._recount(conn, feeds)
         return [entry_id for entry_id in wanted if entry_id in changed]
 
     def set_read(self, entry_ids: Iterable[int], read: bool = True) -> list[int]:
