@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import re
@@ -676,6 +677,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ctx = Context(args=args, settings=settings, data_dir=paths.data_dir(args.data_dir))
         if args.command is None:
             return cmd_tui(ctx)
+        gc.enable()  # off while Python started (see `newsterm.__main__`); commands make garbage
         if args.demo:
             raise UsageError("--demo opens the reader; it does not combine with a command")
         if args.command in WRITING_COMMANDS:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 from collections.abc import Callable
@@ -133,6 +134,12 @@ class NewstermApp(App[None]):
     def on_ready(self) -> None:
         self.startup_ms = (time.perf_counter() - self.started) * 1000
         self.log.info(f"first paint after {self.startup_ms:.0f} ms")
+        if not gc.isenabled():
+            # Launched from the command line, which turns the collector off while start-up
+            # makes its long-lived objects (see `newsterm.__main__`). Frozen, they are left
+            # out of every later collection, so a full one costs a few ms, not 25-30.
+            gc.freeze()
+            gc.enable()
         self.run_worker(_warm_up, thread=True, group="warm-up", exit_on_error=False)
 
     def handle_bindings_clash(self, clashed_bindings: set[Binding], node: DOMNode) -> None:

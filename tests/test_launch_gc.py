@@ -1,0 +1,78 @@
+"""The cycle collector is off while a launch builds its long-lived objects, and back on after.
+
+`newsterm.__main__` turns it off before anything is imported; a command turns it back on
+before it works, and the reader after its first paint, freezing what start-up made.
+"""
+
+from __future__ import annotations
+
+import gc
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from newsterm.store import Store
+from tests.ui_helpers import filled_store, make_app, settle
+
+_REPORT_GC_AT_EXIT = (
+    "import atexit, gc, sys\n"
+    "atexit.register(lambda: print(\n"
+    "    'collector on:', gc.isenabled(), 'frozen:', gc.get_freeze_count()))\n"
+    "sys.argv = ['newsterm', *sys.argv[1:]]\n"
+    "from newsterm.__main__ import main\n"
+    "main()\n"
+)
+
+
+def test_a_command_runs_with_the_collector_on(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _REPORT_GC_AT_EXIT, "--data-dir", str(tmp_path), "list"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "collector on: True frozen: 0" in done.stdout
+
+
+@pytest.fixture
+def collector_off() -> Iterator[None]:
+    """As `newsterm.__main__` leaves it; restored whatever the test does."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+        gc.enable()
+
+
+@pytest.mark.usefixtures("collector_off")
+async def test_the_reader_turns_the_collector_on_after_its_first_paint(tmp_path: Path) -> None:
+    store: Store = filled_store(tmp_path / "data")
+    try:
+        app = make_app(store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            assert app.startup_ms is not None
+            assert gc.isenabled()
+            assert gc.get_freeze_count() > 10_000  # the modules, classes and widgets
+    finally:
+        store.close()
+
+
+async def test_an_app_started_with_the_collector_on_freezes_nothing(tmp_path: Path) -> None:
+    """Embedded (tests, other programs), the app leaves the collector as it found it."""
+    store = filled_store(tmp_path / "data")
+    try:
+        app = make_app(store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            assert app.startup_ms is not None
+            assert gc.isenabled()
+            assert gc.get_freeze_count() == 0
+    finally:
+        store.close()
