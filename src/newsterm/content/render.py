@@ -271,6 +271,36 @@ class _LineSink:
             self.line(other.lines[index], exact=other.exact_breaks[index])
         self.current.extend(other.current)
 
+    def replay(self, other: _LineSink) -> None:
+        """Take ``other``'s lines as if :meth:`_LineConsole.render` had yielded them segment by
+        segment into :meth:`segment` (their segments hold no line breaks, so none is split):
+        a line that ended inside its last segment keeps that break unless the segment is
+        empty, every other break is a bare ``"\\n"``."""
+        current = self.current
+        lines = self.lines
+        exact_breaks = self.exact_breaks
+        for line, exact in zip(other.lines, other.exact_breaks, strict=True):
+            current.extend(line)
+            if exact or not line or line[-1].control:
+                exact = True
+            elif not line[-1].text:
+                current.pop()
+                exact = True
+            lines.append(current)
+            exact_breaks.append(exact)
+            current = self.current = []
+        current.extend(other.current)
+
+
+class _RenderedElement:
+    """What :meth:`_LineConsole.render` yields to the Markdown loop run by
+    :meth:`_LineConsole._render_into`: an element's lines, handed over in one piece."""
+
+    __slots__ = ("sink",)
+
+    def __init__(self, sink: _LineSink) -> None:
+        self.sink = sink
+
 
 class _LineConsole(Console):
     """A ``Console`` that renders straight to lines, with the same segments as Rich.
@@ -286,11 +316,24 @@ class _LineConsole(Console):
     (``Text._spans``, ``rich._wrap.divide_line``).
     """
 
+    # True while Rich's Markdown loop, run by ``_render_into``, asks for the next segment: the
+    # ``console.render(element)`` it makes then hands the element's lines over in one piece
+    # instead of passing each segment up through two generators to be split into lines again.
+    _in_markdown_loop = False
+
     def render(
         self, renderable: RenderableType, options: ConsoleOptions | None = None
     ) -> Iterable[Segment]:
+        hand_over = self._in_markdown_loop
+        self._in_markdown_loop = False  # renders nested in this one yield segments
         sink = _LineSink()
-        self._render_into(sink, renderable, options or self.options)
+        try:
+            self._render_into(sink, renderable, options or self.options)
+        finally:
+            self._in_markdown_loop = hand_over
+        if hand_over:
+            yield _RenderedElement(sink)  # type: ignore[misc]
+            return
         new_line = Segment.line()
         for line, exact in zip(sink.lines, sink.exact_breaks, strict=True):
             if exact or not line or line[-1].control:
@@ -377,6 +420,9 @@ class _LineConsole(Console):
             self._render_into(inner, renderable.renderable, options)
             _drop_leading_blank_lines(inner, sink)
             return
+        if isinstance(renderable, Markdown):
+            self._markdown_into(sink, renderable, options)
+            return
         if isinstance(renderable, (Group, Renderables)):
             parts: Iterable[RenderableType | Segment] = (
                 renderable.renderables if isinstance(renderable, Group) else renderable._renderables
@@ -389,6 +435,34 @@ class _LineConsole(Console):
                 sink.segment(part)
             else:
                 self._render_into(sink, part, child_options)
+
+    def _markdown_into(self, sink: _LineSink, markdown: Markdown, options: ConsoleOptions) -> None:
+        """Run Rich's Markdown loop with its elements' lines handed over whole (see ``render``).
+
+        Only this loop asks for the loop's next output, so only the ``console.render`` calls the
+        loop makes itself see ``_in_markdown_loop`` set; everything in between (Rich yields only
+        segments from it) runs with it unset.
+        """
+        parts = iter(markdown.__rich_console__(self, options))
+        segment = sink.segment
+        outer = self._in_markdown_loop
+        try:
+            while True:
+                self._in_markdown_loop = True
+                try:
+                    part = next(parts)
+                except StopIteration:
+                    break
+                finally:
+                    self._in_markdown_loop = outer
+                if isinstance(part, Segment):
+                    segment(part)
+                elif isinstance(part, _RenderedElement):
+                    sink.replay(part.sink)
+                else:  # not what Rich's Markdown yields today, but still drawn as Rich would
+                    self._render_into(sink, part, options.reset_height())
+        finally:
+            self._in_markdown_loop = outer
 
     def _text_into(self, sink: _LineSink, text: Text, options: ConsoleOptions) -> None:
         """What ``Text.__rich_console__`` does, into ``sink``: wrap, then render line by line."""
