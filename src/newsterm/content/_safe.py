@@ -26,6 +26,29 @@ _UNSAFE = re.compile(
 # whitespace or at either end of the text.
 _STRAY_JOINER = re.compile(r"(?:(?<=\s)|^)[\u200c\u200d]+|[\u200c\u200d]+(?=\s|$)")
 _LINE_BREAKS = re.compile("\r\n?|[\u2028\u2029\x85]")
+# Every character one of the substitutions above could change.
+_NEEDS_CLEANING = re.compile(
+    "["
+    "\x00-\x08\x0b-\x1f\x7f-\x9f"
+    "\u00ad\u180e\u200b-\u200d\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb"
+    "\ufffe\uffff\ud800-\udfff"
+    "\U000e0000-\U000e007f"
+    "]"
+)
+# The ASCII characters safe_text never changes (\t, \n and the printable ones).
+_SAFE_ASCII = bytes([0x09, 0x0A, *range(0x20, 0x7F)])
+
+
+def _is_clean(text: str) -> bool:
+    """True when ``safe_text`` would return ``text`` unchanged.
+
+    Whole documents and articles pass through ``safe_text``: scanning them with the regular
+    expressions cost about 0.7 ms per 40 kB even with nothing to remove.  Deleting the safe
+    ASCII bytes from the UTF-8 (they are never part of a multi-byte sequence) leaves a short
+    residue (all of it for CJK text) that one regular expression checks.
+    """
+    residue = text.encode("utf-8", "surrogatepass").translate(None, _SAFE_ASCII)
+    return not residue or not _NEEDS_CLEANING.search(residue.decode("utf-8", "surrogatepass"))
 
 
 def safe_text(text: str) -> str:
@@ -35,7 +58,7 @@ def safe_text(text: str) -> str:
     separators into ``\\n``.  Use it on every untrusted string before it reaches the screen (titles,
     authors, URLs, bodies).
     """
-    if text.isascii() and text.isprintable():
+    if (text.isascii() and text.isprintable()) or _is_clean(text):
         return text
     text = _LINE_BREAKS.sub("\n", text)
     text = _UNSAFE.sub("", text)

@@ -36,6 +36,20 @@ def tag_set(names: str) -> frozenset[str]:
 # Private-use characters are reserved for the Markdown converter's placeholders; icon fonts are
 # their only use in real feeds, and those show as tofu in a terminal anyway.
 _PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
+_ASCII = bytes(range(0x80))
+
+
+def _without_private_use(text: str) -> str:
+    """``text`` without private-use characters; a whole document is searched only in its
+    non-ASCII residue (ASCII bytes are never part of a UTF-8 multi-byte sequence)."""
+    if text.isascii():
+        return text
+    residue = text.encode("utf-8", "surrogatepass").translate(None, _ASCII)
+    if not _PRIVATE_USE.search(residue.decode("utf-8", "surrogatepass")):
+        return text
+    return _PRIVATE_USE.sub("", text)
+
+
 # Character references (&#27;, &#x9b;, &#xe000;) are decoded by the parser, after the input was
 # cleaned.
 _UNSAFE_IN_TREE = re.compile(
@@ -364,7 +378,7 @@ def _flatten_deep_nesting(text: str) -> str:
 
 def parse_html(html: str) -> Element:
     """Parse untrusted HTML safely into an lxml document (never raises on bad input)."""
-    text = safe_text(_PRIVATE_USE.sub("", html))
+    text = safe_text(_without_private_use(html))
     parser = lxml.html.HTMLParser(
         encoding="utf-8",
         no_network=True,
