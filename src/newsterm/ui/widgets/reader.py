@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 from newsterm.ui.formatting import absolute_date, one_line, relative_date
 from newsterm.ui.messages import forward_worker_failure
 from newsterm.ui.widgets.rendered import LinesView, RenderedLines
+from newsterm.ui.widgets.scrollbar import CachedScrollbars
 
 _LINK_KEYS = Binding.Group("Open link 1-9")
 
@@ -107,7 +108,7 @@ class ShownLink:
     text: str
 
 
-class Reader(VerticalScroll, can_focus=True, inherit_bindings=False):
+class Reader(CachedScrollbars, VerticalScroll, can_focus=True, inherit_bindings=False):
     """The open article: title, feed, author, date, link, then the body.
 
     | Key(s) | Description |

@@ -14,8 +14,10 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from newsterm.ui.widgets.scrollbar import CachedScrollbars
 
-class RowList(ScrollView, can_focus=True, inherit_bindings=False):
+
+class RowList(CachedScrollbars, ScrollView, can_focus=True, inherit_bindings=False):
     """A scrolling list of one-line rows with a cursor row kept in view."""
 
     def __init__(
