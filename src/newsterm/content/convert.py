@@ -26,7 +26,13 @@ import lxml.html
 from markdown_it.common.utils import isMdAsciiPunct, isPunctChar, isWhiteSpace
 
 from newsterm.content._safe import safe_text
-from newsterm.content.clean import Element, clean_tree, iter_text, normalize_space, tag_set
+from newsterm.content.clean import (
+    Element,
+    clean_tree_keeping_proxies,
+    iter_text,
+    normalize_space,
+    tag_set,
+)
 from newsterm.content.model import Article, Link
 
 # --- placeholders
@@ -182,14 +188,18 @@ class _State:
 # ---------------------------------------------------------------------------------------------
 def html_to_markdown(html: str, base_url: str = "") -> tuple[str, tuple[Link, ...]]:
     """Sanitise ``html`` and convert it to Markdown with numbered links; return it and the links."""
-    markdown, links = _convert(clean_tree(html, base_url), title="")
+    body, elements = clean_tree_keeping_proxies(html, base_url)
+    markdown, links = _convert(body, title="")
+    del elements  # held until the conversion is done (see clean_tree_keeping_proxies)
     return markdown, links
 
 
 def article_from_html(html: str, *, title: str = "", base_url: str = "") -> Article:
     """Build the reader's :class:`Article` (a first heading equal to the title is dropped)."""
     clean_title = normalize_space(safe_text(title))
-    markdown, links = _convert(clean_tree(html, base_url), title=clean_title)
+    body, elements = clean_tree_keeping_proxies(html, base_url)
+    markdown, links = _convert(body, title=clean_title)
+    del elements  # held until the conversion is done (see clean_tree_keeping_proxies)
     return Article(title=clean_title, markdown=markdown, links=links)
 
 
