@@ -294,7 +294,6 @@ _SIMPLE_MATH = frozenset(
     }
 )
 _MATH_CLASS = re.compile(r"(?:^|[-_ ])(?:math|latex|tex|mwe-math)", re.IGNORECASE)
-_WHITESPACE = re.compile(r"\s+")
 
 
 def clean_html(html: str, base_url: str = "") -> str:
@@ -505,7 +504,8 @@ def attribute_text(value: str) -> str:
 
 def normalize_space(text: str) -> str:
     """Collapse runs of whitespace into single spaces and trim."""
-    return _WHITESPACE.sub(" ", text).strip()
+    # str.split() splits at exactly what the regex \s matches (str.isspace), five times faster.
+    return " ".join(text.split())
 
 
 def _document_base(root: Element, base_url: str) -> str:
@@ -535,7 +535,11 @@ def _join(base: str, url: str) -> str:
 
 def safe_url(base: str, url: str) -> str:
     """Absolute http(s)/mailto form of ``url``; ``""`` if unsafe or relative without a base."""
-    absolute = _join(base, url)
+    return _safe_absolute_url(_join(base, url))
+
+
+def _safe_absolute_url(absolute: str) -> str:
+    """:func:`safe_url` of a URL already joined to its base by :func:`_join`."""
     if not absolute:
         return ""
     try:
@@ -805,10 +809,11 @@ class _Cleaner:
         if not href or href.lstrip().startswith("#"):
             link.drop_tag()
             return children
-        if is_share_url(_join(self.base, href)):
+        absolute = _join(self.base, href)  # joined once: urljoin is slow
+        if is_share_url(absolute):
             self._remove_widget(link)
             return []
-        url = safe_url(self.base, href)
+        url = _safe_absolute_url(absolute)
         if not url:
             link.drop_tag()
             return children
