@@ -485,11 +485,43 @@ def _ruby(body: Element) -> None:
 
 
 def _escape_text(body: Element) -> None:
+    elements: list[Element] = []
+    is_tail: list[bool] = []
+    texts: list[str] = []
     for element in body.iter():
         if element.text:
-            element.text = element.text.translate(_ESCAPE_TABLE)
+            elements.append(element)
+            is_tail.append(False)
+            texts.append(element.text)
         if element.tail and element is not body:
-            element.tail = element.tail.translate(_ESCAPE_TABLE)
+            elements.append(element)
+            is_tail.append(True)
+            texts.append(element.tail)
+    for element, tail, text in zip(elements, is_tail, _escaped(texts), strict=True):
+        if tail:
+            element.tail = text
+        else:
+            element.text = text
+
+
+# Joins the texts for _escaped: private use, so no text holds it (the cleaner removed those).
+_TEXT_SEPARATOR = "\ue0ff"
+_ESCAPE_PAIRS = tuple((char, _ESCAPE_TABLE[ord(char)]) for char in _ESCAPABLE)
+
+
+def _escaped(texts: list[str]) -> list[str]:
+    """``text.translate(_ESCAPE_TABLE)`` of each text.
+
+    ``str.translate`` looks up every character in the table (about 0.1 us each); one
+    ``str.replace`` per escapable character over all the texts joined is ten times faster.
+    """
+    joined = _TEXT_SEPARATOR.join(texts)
+    if joined.count(_TEXT_SEPARATOR) != len(texts) - 1:  # cannot happen; stay correct anyway
+        return [text.translate(_ESCAPE_TABLE) for text in texts]
+    for char, placeholder in _ESCAPE_PAIRS:
+        if char in joined:
+            joined = joined.replace(char, placeholder)
+    return joined.split(_TEXT_SEPARATOR)
 
 
 def _emphasis(body: Element) -> None:
