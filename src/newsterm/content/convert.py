@@ -875,7 +875,7 @@ def _finish(markdown: str, state: _State) -> str:
     markdown = _substitute_blocks(markdown, state)
     markdown = _TOKEN.sub(lambda match: _inline_token(match, state), markdown)
     markdown = _resolve_emphasis(markdown)
-    markdown = "\n".join(_escape_line(line) for line in markdown.split("\n"))
+    markdown = _resolve_placeholders(markdown)
     markdown = _LEFTOVER_PRIVATE.sub("", markdown)
     markdown = _TRAILING_SPACE_LINE.sub("", markdown)
     markdown = _MANY_BLANK_LINES.sub("\n\n", markdown)
@@ -1062,6 +1062,53 @@ def _check_flanking(markdown: str) -> str:
         else ("" if piece in _RESOLVED_KIND else piece)
         for index, piece in enumerate(pieces)
     )
+
+
+# Each placeholder as it ends up outside the two places a line's position decides.
+_RESOLVED_PLACEHOLDERS = tuple(
+    (placeholder, "\\" + char if placeholder in _ALWAYS_ESCAPED else char)
+    for placeholder, char in _ORIGINAL.items()
+)
+
+
+def _resolve_placeholders(markdown: str) -> str:
+    """:func:`_escape_line` of every line, with one ``str.replace`` per placeholder.
+
+    Only two escapes depend on where a placeholder stands: at the first character of a
+    line's content (``#``, ``+``, ``-``, ``=``, ``>``) and right after a number that starts it
+    (``.``, ``)``); those are written per line, every other placeholder is replaced
+    everywhere at once (a Python call per placeholder was most of the post-processing).
+    """
+    if not _PLACEHOLDER.search(markdown):
+        return markdown
+    lines = markdown.split("\n")
+    for index, line in enumerate(lines):
+        structure = _STRUCTURE.match(line)
+        content_start = structure.end() if structure else 0
+        if content_start and _PLACEHOLDER.search(line, 0, content_start):
+            lines[index] = _escape_line(line)  # not html2text's own markers: never seen
+            continue
+        length = len(line)
+        first = content_start
+        while first < length and line[first] == " ":
+            first += 1
+        if first == length:
+            continue
+        char = line[first]
+        if char in _ESCAPED_AT_LINE_START:
+            lines[index] = f"{line[:first]}\\{_ORIGINAL[char]}{line[first + 1 :]}"
+        elif char.isdigit():
+            position = first + 1
+            while position < length and line[position].isdigit():
+                position += 1
+            if position < length and line[position] in _ESCAPED_AFTER_NUMBER:
+                escaped = _ORIGINAL[line[position]]
+                lines[index] = f"{line[:position]}\\{escaped}{line[position + 1 :]}"
+    markdown = "\n".join(lines)
+    for placeholder, resolved in _RESOLVED_PLACEHOLDERS:
+        if placeholder in markdown:
+            markdown = markdown.replace(placeholder, resolved)
+    return markdown
 
 
 def _escape_line(line: str) -> str:
