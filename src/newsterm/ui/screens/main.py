@@ -7,6 +7,7 @@ list, a refresh, marking thousands read) runs in a thread worker that posts a me
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections.abc import Callable
 from dataclasses import replace
@@ -251,7 +252,7 @@ class MainScreen(Screen[None], inherit_bindings=False):
 
     # -- feed list ----------------------------------------------------------------------
     @on(FeedList.Highlighted)
-    def _feed_highlighted(self, event: FeedList.Highlighted) -> None:
+    async def _feed_highlighted(self, event: FeedList.Highlighted) -> None:
         self._show_target(event.target)
         feed = event.feed
         if feed is not None and feed.has_error:
@@ -260,6 +261,10 @@ class MainScreen(Screen[None], inherit_bindings=False):
             )
         elif feed is not None and feed.status not in ("ok", "new"):
             self.status.show_message(f"{feed.display_title}: {feed.status}")
+        # The panes changed above post their repaints to this screen from their own
+        # tasks: let them run before it goes idle and paints, or the cursor would paint a
+        # frame (up to 16 ms) before the list it chose.
+        await asyncio.sleep(0)
 
     @on(FeedList.Selected)
     def _feed_selected(self, event: FeedList.Selected) -> None:
@@ -271,18 +276,10 @@ class MainScreen(Screen[None], inherit_bindings=False):
         if current is not None and current.key == target.key:
             return
         self.article_list.show(target)
-        self._title_articles(target, None)
-
-    def _title_articles(self, target: ListTarget, count: int | None) -> None:
-        title = Text(one_line(target.label), no_wrap=True)
-        if count is not None:
-            title.append(f" · {count:,}")
-        self.article_list.border_title = title
 
     # -- article list and reader --------------------------------------------------------
     @on(ArticleList.Loaded)
     def _articles_loaded(self, event: ArticleList.Loaded) -> None:
-        self._title_articles(event.target, event.count)
         if event.target.query.search:
             self.status.show_message(f"{event.count:,} matches for {event.target.query.search}")
 
@@ -474,7 +471,6 @@ class MainScreen(Screen[None], inherit_bindings=False):
                 self.article_list.show(
                     next_target, then=partial(self._open_first_unread, direction=direction)
                 )
-                self._title_articles(next_target, None)
                 feeds.select_key(key)
                 return
         self.status.show_message("No more unread articles.")
@@ -723,7 +719,6 @@ class MainScreen(Screen[None], inherit_bindings=False):
                 return
             self.last_search = text
             self.article_list.show(ListTarget.for_search(text))
-            self._title_articles(ListTarget.for_search(text), None)
             self.focus_pane("articles")
 
         from newsterm.ui.screens.search import SearchScreen  # a dialog loads when it opens

@@ -208,6 +208,7 @@ class ArticleList(RowList, can_focus=True, inherit_bindings=False):
         """List `target` (ids load in a worker); `then` runs once they are in place."""
         same = self.target is not None and self.target.key == target.key
         self.target = target
+        self._set_title(None)
         if not same:
             self._loaded = False
             self._partial = False
@@ -225,6 +226,18 @@ class ArticleList(RowList, can_focus=True, inherit_bindings=False):
             self.call_after_refresh(self._request_ids_for, target)
             return
         self._request_ids(keep_id=self.current_id if same else None)
+
+    def _set_title(self, count: int | None) -> None:
+        """Name what is listed in the border, with how many once the ids are in.
+
+        The list titles itself: a title set by the screen on `Loaded` would paint a frame
+        after the rows it counts.
+        """
+        assert self.target is not None
+        title = Text(one_line(self.target.label), no_wrap=True)
+        if count is not None:
+            title.append(f" · {count:,}")
+        self.border_title = title
 
     def _request_ids_for(self, target: ListTarget) -> None:
         if self.target is target and not self._loaded:
@@ -400,6 +413,7 @@ class ArticleList(RowList, can_focus=True, inherit_bindings=False):
         self.scroll_to(y=max(0, index - max(0, screen_row)), animate=False, immediate=True)
         self._scroll_cursor_into_view()
         self.refresh()
+        self._set_title(len(self._ids))
         self.post_message(self.Loaded(self, self.target, len(self._ids)))
         if self.current_id != previous_id:
             self.post_message(self.Highlighted(self, self.current_id))

@@ -415,7 +415,10 @@ class FeedList(RowList, can_focus=True, inherit_bindings=False):
         target = self.target_for_key(key)
         if target is not None:
             self._last_key = key
-            self.post_message(self.Highlighted(self, target, self.current_feed))
+            # Straight to the screen, which shows the item's articles: bubbling through
+            # the containers between, it would arrive after this list's own repaint had
+            # been painted, and the articles would follow a frame later.
+            self.screen.post_message(self.Highlighted(self, target, self.current_feed))
 
     def _move(self, index: int, step: int) -> None:
         """Highlight row `index`, stepping past the separator in direction `step`."""
