@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
+import pytest
+from markdown_it import MarkdownIt
 from rich.markdown import Markdown
 
+from newsterm.content import article_from_html
 from newsterm.content.render import CODE_THEME, _markdown_parser, _ReaderMarkdown
 
 _SAMPLE = (
@@ -27,3 +31,36 @@ def test_each_thread_has_its_own_parser() -> None:
     thread.join()
     assert parsers[0] is not _markdown_parser()
     assert _markdown_parser() is _markdown_parser()
+
+
+def _rich_s_parser() -> MarkdownIt:
+    return MarkdownIt().enable("strikethrough").enable("table")
+
+
+# Text that would be links, images, references, HTML, entities and setext headings if the
+# converter let it through unescaped.
+_HOSTILE = [
+    "<p>[a link](https://example.org) ![an image](x.png) <https://example.org> &amp;amp;</p>",
+    "<p>[ref]: https://example.org</p><p>[ref]</p>",
+    "<p>Title</p><p>===</p><p>Another</p><p>---</p><p>=</p>",
+    "<pre>a\n---\n[x](y)</pre><p>&lt;b&gt;bold&lt;/b&gt; &lt;!-- c --&gt; &amp;copy; &#38;#65;</p>",
+    "<ul><li>[x](y)</li><li>- item</li><li>= x</li></ul><blockquote>[a]: b</blockquote>",
+    "<table><tr><th>[h](x)</th><th>&lt;i&gt;</th></tr><tr><td>===</td><td>![i](j)</td></tr>"
+    "<tr><td>a</td><td>b</td></tr></table>",
+    "<p><code>[x](y) &lt;b&gt;</code> <a href='https://e.org/'>[text](link)</a></p>",
+    "<h2>Heading &lt;html&gt;</h2><p>line<br>===<br>---<br>[r]: /u</p>",
+]
+
+
+@pytest.mark.parametrize("html", _HOSTILE)
+def test_trimmed_parser_parses_hostile_text_as_rich_s_does(html: str) -> None:
+    markdown = article_from_html(html).markdown
+    assert _markdown_parser().parse(markdown) == _rich_s_parser().parse(markdown)
+
+
+def test_trimmed_parser_parses_the_corpus_as_rich_s_does(corpus: Path) -> None:
+    paths = sorted((corpus / "html").rglob("*.html"))[::4]
+    assert paths
+    for path in paths:
+        markdown = article_from_html(path.read_text(encoding="utf-8", errors="replace")).markdown
+        assert _markdown_parser().parse(markdown) == _rich_s_parser().parse(markdown), path.name

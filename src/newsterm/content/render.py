@@ -129,8 +129,9 @@ class _ReaderMarkdown(Markdown):
     """Rich's Markdown with the reader's headings and code blocks.
 
     Rich's ``__init__`` builds a new markdown-it parser (0.4 ms, a tenth of a short item's
-    rendering) for every document; this one parses with one parser per thread, made as Rich
-    makes it, and sets the attributes Rich's ``__init__`` sets (a test compares them).
+    rendering) for every document; this one parses with one parser per thread (see
+    :func:`_markdown_parser`) and sets the attributes Rich's ``__init__`` sets (a test
+    compares them).
     """
 
     elements: ClassVar[dict[str, type[MarkdownElement]]] = {
@@ -156,11 +157,31 @@ class _ReaderMarkdown(Markdown):
 _PARSERS = threading.local()
 
 
+# Rules that never match the converter's Markdown: every "[", "<", "&" of the text is
+# backslash-escaped, and so is a "-" or "=" that starts a line (html2text's own markers are
+# "*", "#" and ">"), so there are no links, images, references, HTML, entities or setext
+# headings to find; skipping them saves a twelfth of the parsing. Same tokens as Rich's parser
+# (tests/test_content_fast_paths.py checks corpus and hostile documents).
+_NEVER_MATCHING_RULES = [
+    "link",
+    "image",
+    "autolink",
+    "html_inline",
+    "entity",
+    "reference",
+    "html_block",
+    "lheading",
+]
+
+
 def _markdown_parser() -> MarkdownIt:
-    """This thread's markdown-it parser, configured as Rich's ``Markdown`` configures its own."""
+    """This thread's markdown-it parser: Rich's configuration, without the rules that can
+    never match the converter's Markdown."""
     parser: MarkdownIt | None = getattr(_PARSERS, "parser", None)
     if parser is None:
-        parser = _PARSERS.parser = MarkdownIt().enable("strikethrough").enable("table")
+        parser = MarkdownIt().enable("strikethrough").enable("table")
+        parser.disable(_NEVER_MATCHING_RULES)
+        _PARSERS.parser = parser
     return parser
 
 
