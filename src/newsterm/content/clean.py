@@ -645,26 +645,6 @@ def _image_source(image: Element) -> str:
     return src
 
 
-def _junk_tokens(element: Element) -> Iterator[str]:
-    tag = element.tag
-    if "-" in tag:
-        yield from _words(tag)
-    for class_name in (element.get("class") or "").split():
-        if not _TAXONOMY_CLASS.match(class_name.lower()):
-            yield from _words(class_name)
-    for name in ("id", "role"):
-        value = element.get(name)
-        if value:
-            yield from _words(value)
-    for name, value in element.attrib.items():
-        # data-share-url="https://..." on an article wrapper says nothing;
-        # data-selfpromo-newsletter="" does.
-        if name.startswith("data-") and len(name) > 5 and len(value) < 40 and "/" not in value:
-            yield from _words(name[5:])
-            if name.rsplit("-", 1)[-1] in _DATA_KIND_NAMES:
-                yield from _words(value)
-
-
 @lru_cache(maxsize=4096)
 def _split_words(value: str) -> tuple[str, ...]:
     spaced = _CAMEL.sub(" ", value)
@@ -676,14 +656,41 @@ def _split_words(value: str) -> tuple[str, ...]:
     return tuple(words)
 
 
-def _words(value: str) -> Iterator[str]:
-    return iter(_split_words(value[:200]))
+def _has_junk_word(value: str) -> bool:
+    match = _JUNK_WORD.match
+    return any(match(word) for word in _split_words(value[:200]))
 
 
 def _is_junk_marked(element: Element) -> bool:
-    if not len(element.attrib) and "-" not in element.tag:  # most elements: nothing to read
-        return False
-    return any(_JUNK_WORD.match(word) for word in _junk_tokens(element))
+    """True when a custom tag name, a class, id or role, or a data-* attribute names a widget.
+
+    One pass over the attributes (most elements have none), returning at the first junk word.
+    """
+    tag = element.tag
+    if "-" in tag and _has_junk_word(tag):
+        return True
+    for name, value in element.items():
+        if name == "class":
+            for class_name in value.split():
+                if not _TAXONOMY_CLASS.match(class_name.lower()) and _has_junk_word(class_name):
+                    return True
+        elif name in ("id", "role"):
+            if value and _has_junk_word(value):
+                return True
+        # data-share-url="https://..." on an article wrapper says nothing;
+        # data-selfpromo-newsletter="" does.
+        elif (
+            name.startswith("data-")
+            and len(name) > 5
+            and len(value) < 40
+            and "/" not in value
+            and (
+                _has_junk_word(name[5:])
+                or (name.rsplit("-", 1)[-1] in _DATA_KIND_NAMES and _has_junk_word(value))
+            )
+        ):
+            return True
+    return False
 
 
 def _is_hidden(element: Element) -> bool:
