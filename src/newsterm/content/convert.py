@@ -78,7 +78,8 @@ _DELIMITER = {"strong": "**", "em": "*", "del": "~~"}
 _TOKEN = re.compile("\ue030([LCB])(\\d+)\ue031")
 _LINK_TOKEN = re.compile("\ue030L\\d+\ue031")
 # Whitespace between a link's last word and its marker; never after Markdown structure characters.
-_SPACE_BEFORE_MARKER = re.compile("(?<=[^\\s*+\\->#.)|])(\\s+)(\ue030L\\d+\ue031)")
+_SPACE_BEFORE_MARKER = re.compile("(\\s+)(\ue030L\\d+\ue031)")
+_NOT_BEFORE_MOVED_SPACE = frozenset("*+->#.)|")
 _BLOCK_TOKEN = re.compile("\ue030B(\\d+)\ue031")
 _LEFTOVER_PRIVATE = re.compile("[\ue000-\ue0ff]")
 
@@ -886,7 +887,17 @@ def _marker_to_last_word(text: str) -> str:
     """A link whose text ends in a space or a line break keeps its number on its last word."""
     if "\ue030L" not in text:
         return text
-    return _SPACE_BEFORE_MARKER.sub(lambda match: match.group(2) + match.group(1), text)
+
+    def move(match: re.Match[str]) -> str:
+        # Only after a character that is neither a space nor Markdown structure. (Tested here
+        # rather than by a lookbehind, which made the regex try every position of the text.)
+        start = match.start()
+        before = text[start - 1] if start else " "
+        if before.isspace() or before in _NOT_BEFORE_MOVED_SPACE:
+            return match.group(0)
+        return match.group(2) + match.group(1)
+
+    return _SPACE_BEFORE_MARKER.sub(move, text)
 
 
 def _inline_token(match: re.Match[str], state: _State) -> str:
