@@ -456,7 +456,15 @@ class ArticleList(RowList, can_focus=True, inherit_bindings=False):
         is_cursor = row == self.cursor
         show_feed = self.target is not None and self.target.show_feed
         date = relative_date(summary.published, self.now())
-        key = (summary, is_cursor, is_cursor and self.has_focus, width, show_feed, date)
+        key = (
+            summary,
+            is_cursor,
+            is_cursor and self.has_focus,
+            width,
+            show_feed,
+            date,
+            self._look(),
+        )
         strip = self._strips.get(key)
         if strip is None:
             strip = self._render_row(summary, is_cursor, width, show_feed, date, base)

@@ -364,7 +364,15 @@ class FeedList(RowList, can_focus=True, inherit_bindings=False):
         key = self._keys[row]
         is_cursor = row == self.highlighted
         hover = row == self._hover and not is_cursor
-        cache_key = (key, self._row_counts(key), is_cursor, self.has_focus, hover, width)
+        cache_key = (
+            key,
+            self._row_counts(key),
+            is_cursor,
+            self.has_focus,
+            hover,
+            width,
+            self._look(),
+        )
         strip = self._strips.get(cache_key)
         if strip is None:
             strip = self._render_row(key, is_cursor, hover, width, base)

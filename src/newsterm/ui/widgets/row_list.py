@@ -2,7 +2,7 @@
 
 Both are Line-API views with a cursor row. Textual's style lookups walk the DOM and cost
 more than drawing a row, so the widget's own style and its component classes' styles are
-cached until the styles change, along with the rows drawn from them.
+cached until the styles change; the rows drawn from them are cached by those styles.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ class RowList(CachedScrollbars, ScrollView, can_focus=True, inherit_bindings=Fal
         """Drawn rows, keyed by everything a row's look depends on."""
         self._base: Style | None = None
         self._styles: dict[str, Style] = {}
+        self._look_key: tuple[Style, ...] | None = None
 
     # -- what a subclass tells ----------------------------------------------------------
     @property
@@ -59,10 +60,22 @@ class RowList(CachedScrollbars, ScrollView, can_focus=True, inherit_bindings=Fal
             style = self._styles[name] = self.get_component_rich_style(name)
         return style
 
+    def _look(self) -> tuple[Style, ...]:
+        """Every style a row is drawn with, for the keys of the drawn rows.
+
+        Rows are kept by look rather than dropped when the styles change: gaining and
+        losing focus (as opening an article does) switches between two looks, and the
+        rows drawn in each are drawn once.
+        """
+        if self._look_key is None:
+            names = sorted(self.COMPONENT_CLASSES)
+            self._look_key = (self._base_style(), *(self._style(name) for name in names))
+        return self._look_key
+
     def notify_style_update(self) -> None:
         self._base = None
         self._styles.clear()
-        self._strips.clear()
+        self._look_key = None
         super().notify_style_update()
 
     # -- geometry and cursor ------------------------------------------------------------
