@@ -722,13 +722,14 @@ def _styled_windows(
     null = Style.null()
     base = console.get_style(text.style, default=null) if text.style else null
     span_styles = [console.get_style(span.style, default=null) for span in spans]
-    events = sorted(
-        [(span.start, False, index) for index, span in enumerate(spans)]
-        + [(span.end, True, index) for index, span in enumerate(spans)],
-        key=lambda event: (event[0], event[1]),
-    )
+    # Starts before ends at the same offset, each kind in span order: plain tuple order.
+    events = [(span.start, False, index) for index, span in enumerate(spans)]
+    events.extend((span.end, True, index) for index, span in enumerate(spans))
+    events.sort()
     combined: dict[tuple[int, ...], Style] = {(): base}
     active: list[int] = []
+    style = base  # of the spans in ``active``; recomputed only when they change
+    changed = False
     next_event = 0
     event_count = len(events)
     rendered: list[list[Segment]] = []
@@ -739,6 +740,7 @@ def _styled_windows(
                 active.remove(index)
             else:
                 active.append(index)
+            changed = True
             next_event += 1
         segments: list[Segment] = []
         offset = start
@@ -747,10 +749,15 @@ def _styled_windows(
             if next_event < event_count and events[next_event][0] < end:
                 cut = events[next_event][0]
             if cut > offset:
-                key = tuple(sorted(active))
-                style = combined.get(key)
-                if style is None:
-                    style = combined[key] = Style.combine([base, *(span_styles[i] for i in key)])
+                if changed:
+                    key = tuple(sorted(active))
+                    found = combined.get(key)
+                    if found is None:
+                        found = combined[key] = Style.combine(
+                            [base, *(span_styles[i] for i in key)]
+                        )
+                    style = found
+                    changed = False
                 segments.append(Segment(plain[offset:cut], style))
                 offset = cut
             while next_event < event_count and events[next_event][0] <= offset:
@@ -759,6 +766,7 @@ def _styled_windows(
                     active.remove(index)
                 else:
                     active.append(index)
+                changed = True
                 next_event += 1
         if padding:
             segments.append(Segment(" " * padding, base))
