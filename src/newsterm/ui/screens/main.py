@@ -284,8 +284,13 @@ class MainScreen(Screen[None], inherit_bindings=False):
             self.status.show_message(f"{event.count:,} matches for {event.target.query.search}")
 
     @on(ArticleList.Opened)
-    def _article_opened(self, event: ArticleList.Opened) -> None:
+    async def _article_opened(self, event: ArticleList.Opened) -> None:
         self.open_entry(event.entry_id, focus_reader=event.focus_reader)
+        # As for a feed switch: let the reader's repaints reach this screen before it goes
+        # idle, so the article paints at once and the focus moves after that paint (as
+        # `focus_pane` intends). Otherwise the focus change (restyling both panes, ~15 ms)
+        # ran first and held the article back.
+        await asyncio.sleep(0)
 
     @on(ArticleList.ReadOn)
     def _read_on(self) -> None:
