@@ -13,7 +13,7 @@ from markdown_it.token import Token
 from rich.markdown import Markdown
 
 from newsterm.content import article_from_html
-from newsterm.content.render import CODE_THEME, _markdown_parser, _ReaderMarkdown
+from newsterm.content.render import CODE_THEME, _markdown_parser, _ReaderMarkdown, render_lines
 
 _SAMPLE = (
     "# Title\n\nSome *text* with `code` and ~~gone~~.\n\n| a | b |\n| --- | --- |\n| 1 | 2 |\n"
@@ -21,8 +21,9 @@ _SAMPLE = (
 
 
 def test_reader_markdown_has_the_state_rich_s_init_gives() -> None:
-    ours = vars(_ReaderMarkdown(_SAMPLE, code_theme=CODE_THEME))
+    ours = dict(vars(_ReaderMarkdown(_SAMPLE, code_theme=CODE_THEME)))
     rich = vars(Markdown(_SAMPLE, code_theme=CODE_THEME, hyperlinks=False))
+    assert ours.pop("control_free") is True  # our own addition
     assert ours.keys() == rich.keys()
     assert ours == rich  # tokens included: without escapes they are exactly Rich's
 
@@ -99,3 +100,23 @@ def test_reader_s_parser_parses_the_corpus_as_rich_s_does(corpus: Path) -> None:
     for path in paths:
         markdown = article_from_html(path.read_text(encoding="utf-8", errors="replace")).markdown
         assert _same_tokens(markdown), path.name
+
+
+def test_text_is_taken_unstripped_only_when_the_document_has_no_control_codes(
+    corpus: Path,
+) -> None:
+    html = (corpus / "html/items/nnw--curt--e9.html").read_text(encoding="utf-8")
+    article = article_from_html(html)
+    markdown = _ReaderMarkdown(article.markdown)
+    assert markdown.control_free
+    stripping = _ReaderMarkdown(article.markdown)
+    stripping.control_free = False  # every string through Text.append, as Rich does
+    for color in (True, False):
+        fast = render_lines(markdown, width=60, color=color)
+        assert fast == render_lines(stripping, width=60, color=color)
+
+    hostile = _ReaderMarkdown("# Bell\x07 here\n\nA\x08b\x0bc\x0cd\re *f\x07*\n")
+    assert not hostile.control_free
+    shown = "".join(s.text for line in render_lines(hostile, width=40) for s in line)
+    assert not set(shown) & {"\x07", "\x08", "\x0b", "\x0c", "\r"}
+    assert "Bell here" in shown

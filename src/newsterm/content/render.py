@@ -33,16 +33,25 @@ from rich.console import (
 )
 from rich.constrain import Constrain
 from rich.containers import Lines, Renderables
-from rich.markdown import CodeBlock, Heading, Markdown, MarkdownElement, TableElement
+from rich.markdown import (
+    CodeBlock,
+    Heading,
+    Markdown,
+    MarkdownContext,
+    MarkdownElement,
+    Paragraph,
+    TableElement,
+)
 from rich.padding import Padding
 from rich.protocol import rich_cast
 from rich.segment import Segment
 from rich.style import Style
 from rich.syntax import Syntax, SyntaxTheme
 from rich.table import Table
-from rich.text import Text
+from rich.text import Span, Text, TextType
 
 if TYPE_CHECKING:
+    from markdown_it.token import Token
     from pygments.lexer import Lexer  # type: ignore[import-untyped]
 
 from newsterm.content._safe import safe_text
@@ -53,8 +62,60 @@ CODE_THEME = "monokai"
 _UNDERLINES = {"title": "━", "h1": "═", "h2": "─", "h3": "─"}
 
 
+# What ``rich.control.strip_control_codes`` removes from every string a ``Text`` is given.
+_RICH_STRIPPED_CONTROLS = re.compile("[\x07\x08\x0b\x0c\x0d]")
+
+
+def _append_unstripped(text: Text, string: str, style: Style | str | None) -> None:
+    """``text.append(string, style)`` for a string known to hold no control code.
+
+    ``Text.append`` strips control codes from every string, with ``str.translate``, which
+    for any text that is not pure ASCII looks up every character (a twentieth of the
+    rendering); the converter's Markdown has none left to strip (``_ReaderMarkdown`` checks).
+    """
+    if string:
+        offset = len(text)
+        text._text.append(string)
+        if style:
+            text._spans.append(Span(offset, offset + len(string), style))
+        text._length += len(string)
+
+
+class _Paragraph(Paragraph):
+    """Rich's paragraph, taking its text without stripping when the document has no controls."""
+
+    control_free = False
+
+    @classmethod
+    def create(cls, markdown: Markdown, token: Token) -> _Paragraph:
+        paragraph = cls(justify=markdown.justify or "left")
+        paragraph.control_free = isinstance(markdown, _ReaderMarkdown) and markdown.control_free
+        return paragraph
+
+    def on_text(self, context: MarkdownContext, text: TextType) -> None:
+        if self.control_free and isinstance(text, str):
+            _append_unstripped(self.text, text, context.current_style)
+        else:
+            super().on_text(context, text)
+
+
 class _Heading(Heading):
-    """A left-aligned heading, underlined down to level 3."""
+    """A left-aligned heading, underlined down to level 3 (its text taken as by
+    :class:`_Paragraph`)."""
+
+    control_free = False
+
+    @classmethod
+    def create(cls, markdown: Markdown, token: Token) -> _Heading:
+        heading = cls(token.tag)
+        heading.control_free = isinstance(markdown, _ReaderMarkdown) and markdown.control_free
+        return heading
+
+    def on_text(self, context: MarkdownContext, text: TextType) -> None:
+        if self.control_free and isinstance(text, str):
+            _append_unstripped(self.text, text, context.current_style)
+        else:
+            super().on_text(context, text)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         text = self.text.copy()
@@ -139,6 +200,7 @@ class _ReaderMarkdown(Markdown):
 
     elements: ClassVar[dict[str, type[MarkdownElement]]] = {
         **Markdown.elements,
+        "paragraph_open": _Paragraph,
         "heading_open": _Heading,
         "fence": _CodeBlock,
         "code_block": _CodeBlock,
@@ -149,6 +211,8 @@ class _ReaderMarkdown(Markdown):
         # Not calling Rich's __init__ is the point: it would build the parser again.
         self.markup = markup
         self.parsed = _markdown_parser().parse(markup)
+        # Text tokens are pieces of the markup (no entity or escape makes a control code).
+        self.control_free = not _RICH_STRIPPED_CONTROLS.search(markup)
         self.code_theme = code_theme
         self.justify: JustifyMethod | None = None
         self.style: str | Style = "none"
