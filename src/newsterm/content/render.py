@@ -696,19 +696,35 @@ def _divide_one_cell_line(text: str, width: int, *, fold: bool) -> list[int]:
     Rich's words are a run of non-spaces with the spaces after it (the first also with the
     spaces before it), laid one after another: a word fits on the current line when its
     last non-space is within ``width`` of the line's start, which needs no measuring.
+    The words that fit are not visited: the first that does not is the run of non-spaces
+    reaching past ``line start + width``, found with one search from there.
     """
-    if len(text) <= width:  # every word fits where it is
+    length = len(text)
+    if length <= width:  # every word fits where it is
         return []
+    first_run = _RUN.search(text)
+    if first_run is None:
+        return []
+    first_start = first_run.start()
     breaks: list[int] = []
     line_start = 0
-    first = True
-    for run in _RUN.finditer(text):
-        run_start, run_end = run.span()
-        if run_end - line_start <= width:
-            first = False
-            continue
-        word_start = 0 if first else run_start
-        first = False
+    done = 0  # the end of the last run handled
+    while True:
+        position = max(line_start + width, done)
+        if position >= length:
+            return breaks
+        if text[position].isspace():
+            run = _RUN.search(text, position)
+            if run is None:
+                return breaks
+            run_start, run_end = run.span()
+        else:  # inside the run that does not fit: back to its start
+            run_start = position
+            while run_start > done and not text[run_start - 1].isspace():
+                run_start -= 1
+            run_end = _RUN.match(text, position).end()  # type: ignore[union-attr]
+        word_start = 0 if run_start == first_start else run_start
+        done = run_end
         if run_end - word_start > width:  # longer than a line
             if fold:
                 word_end = _SPACES.match(text, run_end).end()  # type: ignore[union-attr]
@@ -721,7 +737,6 @@ def _divide_one_cell_line(text: str, width: int, *, fold: bool) -> list[int]:
         else:  # starts the next line
             breaks.append(word_start)
         line_start = word_start
-    return breaks
 
 
 def _one_cell_text_lines(
