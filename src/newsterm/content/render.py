@@ -514,6 +514,9 @@ class _LineConsole(Console):
         """What ``Console.render`` does, into ``sink``."""
         if options.max_width < 1:
             return
+        if type(renderable) is Text:  # most of them; a Text has no __rich__ to cast through
+            self._text_into(sink, renderable, options)
+            return
         renderable = rich_cast(renderable)
         if isinstance(renderable, str):
             renderable = self.render_str(
@@ -541,7 +544,9 @@ class _LineConsole(Console):
             )
         else:
             parts = renderable.__rich_console__(self, options)  # type: ignore[union-attr]
-        child_options = options.reset_height()
+        # Options are never changed in place (Rich's own code makes copies), so options that
+        # have no height already serve as they are.
+        child_options = options if options.height is None else options.reset_height()
         for part in parts:
             if isinstance(part, Segment):
                 sink.segment(part)
