@@ -517,7 +517,8 @@ class _LineConsole(Console):
         if type(renderable) is Text:  # most of them; a Text has no __rich__ to cast through
             self._text_into(sink, renderable, options)
             return
-        renderable = rich_cast(renderable)
+        if hasattr(renderable, "__rich__"):  # rich_cast returns anything else as it is
+            renderable = rich_cast(renderable)
         if isinstance(renderable, str):
             renderable = self.render_str(
                 renderable, highlight=options.highlight, markup=options.markup
