@@ -382,7 +382,8 @@ def _images(body: Element) -> None:
 def _links(body: Element, state: _State) -> None:
     for link in list(body.iter("a")):
         url = link.get("href")
-        text = normalize_space("".join(iter_text(link)))
+        # iter_text of a link without children is its text (links are not blocks).
+        text = normalize_space("".join(iter_text(link)) if len(link) else link.text or "")
         if not url or not text:
             link.drop_tag()
             continue
