@@ -24,7 +24,7 @@ from textual.events import DescendantFocus, Resize
 from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.worker import Worker
+from textual.worker import Worker, get_current_worker
 
 from newsterm.models import EntryQuery, Feed, View
 from newsterm.ui.formatting import absolute_date, one_line
@@ -349,6 +349,35 @@ class MainScreen(Screen[None], inherit_bindings=False):
         self.article_list.shown_entry_id = entry.id
         if focus_reader:
             self.focus_pane("reader")
+        self._prepare_next(entry.id)
+
+    def _prepare_next(self, shown_id: int) -> None:
+        """Have the reader render, while the user reads, what n or the next row opens next."""
+        articles = self.article_list
+        target = articles.target
+        if target is None or articles.current_id != shown_id:
+            return
+        reader = self.reader
+        self._prepare_entries(
+            target.query, shown_id, articles.neighbour_id(1), reader.prepare_width
+        )
+
+    @work(
+        thread=True,
+        exclusive=True,
+        group="prepare",
+        exit_on_error=False,
+        description="Prepare the next articles",
+    )
+    def _prepare_entries(
+        self, query: EntryQuery, shown_id: int, next_row_id: int | None, width: int
+    ) -> None:
+        store = self.napp.store
+        worker = get_current_worker()
+        next_unread = store.next_unread(query, shown_id)
+        ids = dict.fromkeys(i for i in (next_row_id, next_unread) if i is not None)
+        entries = [entry for i in ids if (entry := store.get_entry(i)) is not None]
+        self.reader.prepare(entries, width, lambda: worker.is_cancelled)
 
     def current_entry_id(self) -> int | None:
         """The article keys act on: the reader's when it has focus, else the cursor's."""

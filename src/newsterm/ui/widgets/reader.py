@@ -9,7 +9,8 @@ only what is on screen; clicked links go through one safe path.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
@@ -38,6 +39,8 @@ from newsterm.ui.widgets.rendered import LinesView, RenderedLines
 from newsterm.ui.widgets.scrollbar import CachedScrollbars
 
 _LINK_KEYS = Binding.Group("Open link 1-9")
+_PREPARED = 8
+"""Small articles kept rendered ahead (a few next ones; a shown one is taken out)."""
 
 
 @dataclass(frozen=True)
@@ -208,6 +211,9 @@ class Reader(CachedScrollbars, VerticalScroll, can_focus=True, inherit_bindings=
         self._pending_width = 0
         # The last big article rendered (entry id, version, lines): reopening it is instant.
         self._last_big: tuple[int, str, ReaderRendering] | None = None
+        # Small articles rendered ahead by `prepare`, by (entry id, version, width).
+        self._prepared: dict[tuple[int, str, int], ReaderRendering] = {}
+        self._prepared_lock = threading.Lock()
 
     def compose(self) -> ComposeResult:
         yield Static(id="reader-header", markup=False)
@@ -274,7 +280,7 @@ class Reader(CachedScrollbars, VerticalScroll, can_focus=True, inherit_bindings=
                 entry.body, title=entry.title, base_url=entry.link
             )
             self.cache.put(entry.id, _version(entry), self.article)
-        self._show_rendering(self._render_small(self.article))
+        self._show_rendering(self._render_small(entry, self.article))
 
     def refresh_header(self, entry: Entry) -> None:
         """Redraw the header after the entry's read/starred state changed."""
@@ -324,10 +330,46 @@ class Reader(CachedScrollbars, VerticalScroll, can_focus=True, inherit_bindings=
             self._last_big = (message.entry_id, message.version, message.rendering)
             self._show_rendering(message.rendering)
 
-    def _render_small(self, article: Article) -> ReaderRendering:
+    @property
+    def prepare_width(self) -> int:
+        """The width `prepare` renders at: beside a scrollbar, as a small body is first
+        tried (read on the UI thread, before preparing in another)."""
+        return self._widths()[1]
+
+    def prepare(self, entries: Sequence[Entry], width: int, cancelled: Callable[[], bool]) -> None:
+        """Convert and render small `entries` now, so opening one of them next is quick.
+
+        Thread-safe, and meant for a worker: it touches no widget. The screen prepares
+        what n or the next row would open while the user reads.
+        """
+        for entry in entries:
+            if cancelled():
+                return
+            version = _version(entry)
+            key = (entry.id, version, width)
+            with self._prepared_lock:
+                if _is_big(entry) or key in self._prepared:
+                    continue
+            article = self.cache.get(entry.id, version)
+            if article is None:
+                article = content.article_from_html(
+                    entry.body, title=entry.title, base_url=entry.link
+                )
+                self.cache.put(entry.id, version, article)
+            rendering = render_for_reader(article, width)
+            with self._prepared_lock:
+                self._prepared[key] = rendering
+                while len(self._prepared) > _PREPARED:
+                    del self._prepared[next(iter(self._prepared))]
+
+    def _take_prepared(self, entry: Entry, width: int) -> ReaderRendering | None:
+        with self._prepared_lock:
+            return self._prepared.pop((entry.id, _version(entry), width), None)
+
+    def _render_small(self, entry: Entry, article: Article) -> ReaderRendering:
         """Render on the UI thread, beside a scrollbar unless it fits without one."""
         wide, narrow = self._widths()
-        rendering = render_for_reader(article, narrow)
+        rendering = self._take_prepared(entry, narrow) or render_for_reader(article, narrow)
         header = self.query_one("#reader-header").outer_size.height
         # The links list has a blank line below it (its padding).
         height = header + len(rendering.body) + len(rendering.links) + 1

@@ -1,0 +1,59 @@
+"""While an article is read, the next ones (the next row, the next unread) are rendered
+ahead; opening one shows exactly what rendering it then would have shown."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from newsterm import content
+from newsterm.store import Store
+from newsterm.ui.widgets.reader import render_for_reader
+from newsterm.ui.widgets.rendered import LinesView, RenderedLines
+from tests.ui_helpers import filled_store, main_screen, make_app, panes, settle
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    store = filled_store(tmp_path / "data")
+    yield store
+    store.close()
+
+
+async def test_the_next_articles_are_prepared_and_shown_as_rendered_afresh(store: Store) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        feeds, articles, reader = panes(app)
+        screen = main_screen(app)
+        assert feeds.select_key("view:all")
+        screen.focus_pane("articles")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        shown = reader.entry
+        assert shown is not None
+        next_row = articles.neighbour_id(1)
+        target = articles.target
+        assert next_row is not None and target is not None
+        next_unread = store.next_unread(target.query, shown.id)
+        prepared = {entry_id for entry_id, _version, _width in reader._prepared}
+        assert {next_row, next_unread} - {None} <= prepared
+
+        for keys in (["n"], ["j", "enter"]):  # the next unread, then the next row
+            screen.focus_pane("articles")
+            await settle(pilot)
+            before = reader.entry
+            await pilot.press(*keys)
+            await settle(pilot)
+            entry = reader.entry
+            assert entry is not None and before is not None and entry.id != before.id
+            body = reader.query_one("#reader-body", LinesView).content
+            assert isinstance(body, RenderedLines)
+            article = content.article_from_html(entry.body, title=entry.title, base_url=entry.link)
+            fresh = render_for_reader(article, body.width)
+            assert body.lines == fresh.body
+            # Shown from what was prepared: taken out of the prepared ones.
+            assert entry.id not in {entry_id for entry_id, _v, _w in reader._prepared}
