@@ -349,7 +349,9 @@ class MainScreen(Screen[None], inherit_bindings=False):
         self.article_list.shown_entry_id = entry.id
         if focus_reader:
             self.focus_pane("reader")
-        self._prepare_next(entry.id)
+        # After the paint: the worker holds the interpreter for a few ms, which the paint
+        # would otherwise wait for.
+        self.call_after_refresh(self._prepare_next, entry.id)
 
     def _prepare_next(self, shown_id: int) -> None:
         """Have the reader render, while the user reads, what n or the next row opens next."""
