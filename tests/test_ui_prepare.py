@@ -57,3 +57,29 @@ async def test_the_next_articles_are_prepared_and_shown_as_rendered_afresh(store
             assert body.lines == fresh.body
             # Shown from what was prepared: taken out of the prepared ones.
             assert entry.id not in {entry_id for entry_id, _v, _w in reader._prepared}
+
+
+async def test_a_failing_preparation_is_silent(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    original = store.next_unread
+
+    def failing_off_the_ui_thread(*args: object, **kwargs: object) -> int | None:
+        if threading.current_thread() is not threading.main_thread():
+            raise RuntimeError("database is locked")
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store, "next_unread", failing_off_the_ui_thread)
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        _feeds, _articles, reader = panes(app)
+        main_screen(app).focus_pane("articles")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert reader.entry is not None
+        assert not reader._prepared
+        assert not [n for n in app._notifications if "locked" in n.message]

@@ -361,7 +361,7 @@ class MainScreen(Screen[None], inherit_bindings=False):
             return
         reader = self.reader
         self._prepare_entries(
-            target.query, shown_id, articles.neighbour_id(1), reader.prepare_width
+            reader, target.query, shown_id, articles.neighbour_id(1), reader.prepare_width
         )
 
     @work(
@@ -372,14 +372,22 @@ class MainScreen(Screen[None], inherit_bindings=False):
         description="Prepare the next articles",
     )
     def _prepare_entries(
-        self, query: EntryQuery, shown_id: int, next_row_id: int | None, width: int
+        self,
+        reader: Reader,
+        query: EntryQuery,
+        shown_id: int,
+        next_row_id: int | None,
+        width: int,
     ) -> None:
-        store = self.napp.store
         worker = get_current_worker()
-        next_unread = store.next_unread(query, shown_id)
-        ids = dict.fromkeys(i for i in (next_row_id, next_unread) if i is not None)
-        entries = [entry for i in ids if (entry := store.get_entry(i)) is not None]
-        self.reader.prepare(entries, width, lambda: worker.is_cancelled)
+        store = self.napp.store
+        try:
+            next_unread = store.next_unread(query, shown_id)
+            ids = dict.fromkeys(i for i in (next_row_id, next_unread) if i is not None)
+            entries = [entry for i in ids if (entry := store.get_entry(i)) is not None]
+            reader.prepare(entries, width, lambda: worker.is_cancelled)
+        except Exception:  # best effort: an article not prepared is rendered when opened
+            return
 
     def current_entry_id(self) -> int | None:
         """The article keys act on: the reader's when it has focus, else the cursor's."""
