@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import io
 import json
 import os
@@ -131,7 +132,10 @@ def child(directory: Path, presses: int, gap: float) -> dict[str, Any]:
     """Run in a fresh process: start the app over `directory` and time it.
 
     Each key is sent `gap` seconds after the previous one was painted and settled.
+    The cycle collector is handled as a launch handles it (`newsterm.__main__`): off while
+    the app starts, then the app turns it on and freezes what start-up made.
     """
+    gc.disable()
     started = time.perf_counter()
     add_src_to_path()
     from rich.console import Console
@@ -171,6 +175,20 @@ def child(directory: Path, presses: int, gap: float) -> dict[str, Any]:
 
     app._display = display  # type: ignore[method-assign]
     result: dict[str, Any] = {"import_s": imported - started}
+    # Full collections (the cycle collector's oldest generation) stall whatever key is
+    # being handled: counted so a p95 can be told apart from a collection.
+    full_collections: list[float] = []
+    collection_started = [0.0]
+
+    def on_collection(phase: str, info: dict[str, int]) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            collection_started[0] = time.perf_counter()
+        else:
+            full_collections.append(time.perf_counter() - collection_started[0])
+
+    gc.callbacks.append(on_collection)
     latencies: dict[str, list[float]] = {}
 
     async def run() -> None:
@@ -210,6 +228,8 @@ def child(directory: Path, presses: int, gap: float) -> dict[str, Any]:
 
             screen.focus_pane("articles")
             await pilot.pause()
+            result["tracked_objects"] = len(gc.get_objects())
+            full_collections.clear()
             for _ in range(presses):
                 target = min(articles.cursor + 1, len(articles.entry_ids) - 1)
                 await press("move cursor (j)", "j", cursor_at(target))
@@ -310,6 +330,8 @@ def child(directory: Path, presses: int, gap: float) -> dict[str, Any]:
             result["listed_all"] = len(articles.entry_ids)
 
     asyncio.run(run())
+    gc.callbacks.remove(on_collection)
+    result["full_collections"] = full_collections
     rss, peak = _rss_mb()
     result["rss_mb"] = rss
     result["peak_rss_mb"] = peak
@@ -379,6 +401,16 @@ def main() -> int:
             f"import {fmt_ms(result['import_s'])}, first paint {fmt_ms(result['first_paint_s'])}"
             f" after the app is created, rows listed {fmt_ms(result['list_ready_s'])};"
             f" memory {fmt_mb(result['rss_mb'])} (peak {fmt_mb(result['peak_rss_mb'])})"
+        )
+        collections = result["full_collections"]
+        print(
+            f"full collections while keys were sent: {len(collections)}"
+            + (
+                f", {fmt_ms(min(collections))}-{fmt_ms(max(collections))} each"
+                if collections
+                else ""
+            )
+            + f" ({result['tracked_objects']:,} objects tracked after start-up)"
         )
         print()
         table = [

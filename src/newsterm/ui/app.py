@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
@@ -18,6 +18,7 @@ from textual.screen import Screen
 from newsterm.config import Settings
 from newsterm.content import safe_line
 from newsterm.store import Store
+from newsterm.ui.collector import CHECK_EVERY_S, IdleCollector
 from newsterm.ui.messages import WorkerFailed
 from newsterm.ui.screens.help import HelpScreen
 from newsterm.ui.screens.main import MainScreen
@@ -108,6 +109,8 @@ class NewstermApp(App[None]):
         """Binding id -> keys, as applied from the config (the help screen shows these)."""
         self.startup_ms: float | None = None
         """Milliseconds from construction to the first paint of the main screen."""
+        self.idle_collector: IdleCollector | None = None
+        """Runs full garbage collections in pauses (a launched app only; see collector)."""
         self._reported_clashes: set[str] = set()
 
     def get_default_screen(self) -> Screen[None]:
@@ -136,11 +139,16 @@ class NewstermApp(App[None]):
         self.log.info(f"first paint after {self.startup_ms:.0f} ms")
         if not gc.isenabled():
             # Launched from the command line, which turns the collector off while start-up
-            # makes its long-lived objects (see `newsterm.__main__`). Frozen, they are left
-            # out of every later collection, so a full one costs a few ms, not 25-30.
-            gc.freeze()
-            gc.enable()
+            # makes its long-lived objects (see `newsterm.__main__`).
+            self.idle_collector = IdleCollector()
+            self.idle_collector.start()
+            self.set_interval(CHECK_EVERY_S, self.idle_collector.tick, name="idle collector")
         self.run_worker(_warm_up, thread=True, group="warm-up", exit_on_error=False)
+
+    async def on_event(self, event: events.Event) -> None:
+        if self.idle_collector is not None and isinstance(event, events.InputEvent):
+            self.idle_collector.input_seen()
+        await super().on_event(event)
 
     def handle_bindings_clash(self, clashed_bindings: set[Binding], node: DOMNode) -> None:
         names = ", ".join(sorted(binding.id or binding.action for binding in clashed_bindings))
