@@ -312,8 +312,8 @@ class Store:
         25 ms per 100,000 entries, spent inside SQLite, which lets other threads run).
         Returns the number of entries."""
         with self._read() as conn:
-            conn.execute(queries.PROBE_UNREAD).fetchall()
-            return sum(count for _feed, count in conn.execute(queries.PROBE_ALL).fetchall())
+            conn.execute(queries.PROBE_UNREAD).fetchone()
+            return int(conn.execute(queries.PROBE_ALL).fetchone()[0])
 
     def feed_counts(self) -> dict[int, tuple[int, int]]:
         """(unread, total) per feed id, for feeds that have entries: a cheap count refresh."""

@@ -31,8 +31,18 @@ RECOUNT_ALL = _RECOUNT
 
 # Store.probe: read every cell of the two per-feed indexes (a bare count(*) would count
 # cells from page headers, without reading what they hold, and miss damage in them).
-PROBE_ALL = "SELECT feed_id, count(*) FROM entries GROUP BY feed_id"
-PROBE_UNREAD = "SELECT feed_id, count(*) FROM entries WHERE read = 0 GROUP BY feed_id"
+# The probe counts per feed through both per-feed indexes, so SQLite reads every entry of
+# them (a bare count(*) reads only page headers and misses damage), and sums the counts
+# inside SQLite: one row back, so the probing thread takes the interpreter lock once.
+# Returning a row per feed took it 500 times at 100,000 entries, each time waiting for
+# the UI's imports on the main thread to let go: 30 ms of SQLite became 300 ms.
+PROBE_ALL = (
+    "SELECT coalesce(sum(n), 0) FROM (SELECT feed_id, count(*) AS n FROM entries GROUP BY feed_id)"
+)
+PROBE_UNREAD = (
+    "SELECT coalesce(sum(n), 0) FROM"
+    " (SELECT feed_id, count(*) AS n FROM entries WHERE read = 0 GROUP BY feed_id)"
+)
 
 FOLDER_COUNTS = """
     SELECT d.id, d.name, coalesce(sum(f.unread), 0), coalesce(sum(f.total), 0)
