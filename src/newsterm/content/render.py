@@ -41,6 +41,7 @@ from rich.markdown import (
     MarkdownElement,
     Paragraph,
     TableElement,
+    TextElement,
 )
 from rich.padding import Padding
 from rich.protocol import rich_cast
@@ -81,41 +82,42 @@ def _append_unstripped(text: Text, string: str, style: Style | str | None) -> No
         text._length += len(string)
 
 
-class _Paragraph(Paragraph):
-    """Rich's paragraph, taking its text without stripping when the document has no controls."""
+class _ControlFreeText(TextElement):
+    """A text element that takes its text without stripping when the document has no
+    controls (`_ReaderMarkdown.control_free`)."""
 
     control_free = False
+
+    def on_text(self, context: MarkdownContext, text: TextType) -> None:
+        if self.control_free and isinstance(text, str):
+            _append_unstripped(self.text, text, context.current_style)
+        else:
+            super().on_text(context, text)
+
+
+def _is_control_free(markdown: Markdown) -> bool:
+    return isinstance(markdown, _ReaderMarkdown) and markdown.control_free
+
+
+class _Paragraph(_ControlFreeText, Paragraph):
+    """Rich's paragraph, taking its text as `_ControlFreeText` does."""
 
     @classmethod
     def create(cls, markdown: Markdown, token: Token) -> _Paragraph:
         paragraph = cls(justify=markdown.justify or "left")
-        paragraph.control_free = isinstance(markdown, _ReaderMarkdown) and markdown.control_free
+        paragraph.control_free = _is_control_free(markdown)
         return paragraph
 
-    def on_text(self, context: MarkdownContext, text: TextType) -> None:
-        if self.control_free and isinstance(text, str):
-            _append_unstripped(self.text, text, context.current_style)
-        else:
-            super().on_text(context, text)
 
-
-class _Heading(Heading):
-    """A left-aligned heading, underlined down to level 3 (its text taken as by
-    :class:`_Paragraph`)."""
-
-    control_free = False
+class _Heading(_ControlFreeText, Heading):
+    """A left-aligned heading, underlined down to level 3 (its text taken as
+    `_ControlFreeText` does)."""
 
     @classmethod
     def create(cls, markdown: Markdown, token: Token) -> _Heading:
         heading = cls(token.tag)
-        heading.control_free = isinstance(markdown, _ReaderMarkdown) and markdown.control_free
+        heading.control_free = _is_control_free(markdown)
         return heading
-
-    def on_text(self, context: MarkdownContext, text: TextType) -> None:
-        if self.control_free and isinstance(text, str):
-            _append_unstripped(self.text, text, context.current_style)
-        else:
-            super().on_text(context, text)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         text = self.text.copy()
