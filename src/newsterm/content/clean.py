@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl, unquote, urljoin, urlsplit
 import lxml.html
 from lxml import etree
 
-from newsterm.content._safe import safe_text
+from newsterm.content._safe import residue, safe_text
 
 Element: TypeAlias = lxml.html.HtmlElement
 
@@ -41,11 +41,8 @@ _ASCII = bytes(range(0x80))
 
 def _without_private_use(text: str) -> str:
     """``text`` without private-use characters; a whole document is searched only in its
-    non-ASCII residue (ASCII bytes are never part of a UTF-8 multi-byte sequence)."""
-    if text.isascii():
-        return text
-    residue = text.encode("utf-8", "surrogatepass").translate(None, _ASCII)
-    if not _PRIVATE_USE.search(residue.decode("utf-8", "surrogatepass")):
+    non-ASCII residue."""
+    if text.isascii() or not _PRIVATE_USE.search(residue(text, _ASCII)):
         return text
     return _PRIVATE_USE.sub("", text)
 
