@@ -189,19 +189,21 @@ class _State:
 # ---------------------------------------------------------------------------------------------
 def html_to_markdown(html: str, base_url: str = "") -> tuple[str, tuple[Link, ...]]:
     """Sanitise ``html`` and convert it to Markdown with numbered links; return it and the links."""
-    body, elements = clean_tree_keeping_proxies(html, base_url)
-    markdown, links = _convert(body, title="")
-    del elements  # held until the conversion is done (see clean_tree_keeping_proxies)
-    return markdown, links
+    return _clean_and_convert(html, base_url, title="")
 
 
 def article_from_html(html: str, *, title: str = "", base_url: str = "") -> Article:
     """Build the reader's :class:`Article` (a first heading equal to the title is dropped)."""
     clean_title = normalize_space(safe_text(title))
-    body, elements = clean_tree_keeping_proxies(html, base_url)
-    markdown, links = _convert(body, title=clean_title)
-    del elements  # held until the conversion is done (see clean_tree_keeping_proxies)
+    markdown, links = _clean_and_convert(html, base_url, title=clean_title)
     return Article(title=clean_title, markdown=markdown, links=links)
+
+
+def _clean_and_convert(html: str, base_url: str, *, title: str) -> tuple[str, tuple[Link, ...]]:
+    body, elements = clean_tree_keeping_proxies(html, base_url)
+    markdown, links = _convert(body, title=title)
+    del elements  # held until the conversion is done (see clean_tree_keeping_proxies)
+    return markdown, links
 
 
 def _convert(body: Element, *, title: str) -> tuple[str, tuple[Link, ...]]:
