@@ -82,6 +82,16 @@ def reports_errors(what: str) -> Callable[[_Method], _Method]:
     return decorate
 
 
+async def _let_repaints_arrive() -> None:
+    """Let the panes a handler changed post their repaints before the screen goes idle.
+
+    They post them to the screen from their own tasks; the screen paints as soon as its
+    queue is empty, so without this yield it would paint a frame (up to 16 ms) with only
+    part of a change on it.
+    """
+    await asyncio.sleep(0)
+
+
 class MainScreen(Screen[None], inherit_bindings=False):
     """Three panes over the store; keys that act on "the current article" live here.
 
@@ -261,10 +271,7 @@ class MainScreen(Screen[None], inherit_bindings=False):
             )
         elif feed is not None and feed.status not in ("ok", "new"):
             self.status.show_message(f"{feed.display_title}: {feed.status}")
-        # The panes changed above post their repaints to this screen from their own
-        # tasks: let them run before it goes idle and paints, or the cursor would paint a
-        # frame (up to 16 ms) before the list it chose.
-        await asyncio.sleep(0)
+        await _let_repaints_arrive()  # else the cursor paints a frame before its list
 
     @on(FeedList.Selected)
     def _feed_selected(self, event: FeedList.Selected) -> None:
@@ -286,11 +293,9 @@ class MainScreen(Screen[None], inherit_bindings=False):
     @on(ArticleList.Opened)
     async def _article_opened(self, event: ArticleList.Opened) -> None:
         self.open_entry(event.entry_id, focus_reader=event.focus_reader)
-        # As for a feed switch: let the reader's repaints reach this screen before it goes
-        # idle, so the article paints at once and the focus moves after that paint (as
-        # `focus_pane` intends). Otherwise the focus change (restyling both panes, ~15 ms)
-        # ran first and held the article back.
-        await asyncio.sleep(0)
+        # The article paints at once and the focus moves after that paint (as `focus_pane`
+        # intends); else the focus change (restyling both panes, ~15 ms) held it back.
+        await _let_repaints_arrive()
 
     @on(ArticleList.ReadOn)
     def _read_on(self) -> None:
