@@ -54,40 +54,39 @@ def collector_off() -> Iterator[None]:
         gc.enable()
 
 
-@pytest.mark.usefixtures("collector_off")
-async def test_the_reader_turns_the_collector_on_after_its_first_paint(tmp_path: Path) -> None:
-    store: Store = filled_store(tmp_path / "data")
-    try:
-        app = make_app(store)
-        async with app.run_test(size=(100, 30)) as pilot:
-            await settle(pilot)
-            assert app.startup_ms is not None
-            assert gc.isenabled()
-            assert gc.get_freeze_count() > 10_000  # the modules, classes and widgets
-            assert gc.get_threshold()[2] == RARE_FULL
-            collector = app.idle_collector
-            assert collector is not None
-            collector.last_input = 0.0
-            await pilot.press("j")
-            assert collector.last_input > 0.0  # a key is not a pause
-            assert not collector.tick()
-    finally:
-        store.close()
-
-
-async def test_an_app_started_with_the_collector_on_freezes_nothing(tmp_path: Path) -> None:
-    """Embedded (tests, other programs), the app leaves the collector as it found it."""
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
     store = filled_store(tmp_path / "data")
-    try:
-        app = make_app(store)
-        async with app.run_test(size=(100, 30)) as pilot:
-            await settle(pilot)
-            assert app.startup_ms is not None
-            assert gc.isenabled()
-            assert gc.get_freeze_count() == 0
-            assert app.idle_collector is None
-    finally:
-        store.close()
+    yield store
+    store.close()
+
+
+@pytest.mark.usefixtures("collector_off")
+async def test_the_reader_turns_the_collector_on_after_its_first_paint(store: Store) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert app.startup_ms is not None
+        assert gc.isenabled()
+        assert gc.get_freeze_count() > 10_000  # the modules, classes and widgets
+        assert gc.get_threshold()[2] == RARE_FULL
+        collector = app.idle_collector
+        assert collector is not None
+        collector.last_input = 0.0
+        await pilot.press("j")
+        assert collector.last_input > 0.0  # a key is not a pause
+        assert not collector.tick()
+
+
+async def test_an_app_started_with_the_collector_on_freezes_nothing(store: Store) -> None:
+    """Embedded (tests, other programs), the app leaves the collector as it found it."""
+    app = make_app(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert app.startup_ms is not None
+        assert gc.isenabled()
+        assert gc.get_freeze_count() == 0
+        assert app.idle_collector is None
 
 
 @pytest.mark.usefixtures("collector_off")
