@@ -2,7 +2,9 @@
 
 ``newsterm.content.render`` renders through a ``Console`` subclass that builds lines directly
 (faster); these tests render real corpus articles both ways, in colour and without, at two
-widths, and compare every cell's character and style.
+widths, and compare every cell's character and style. Rich breaks lines only at spaces; the
+reader also breaks CJK text between characters (``content/linebreak.py``), so Rich draws the
+reference with that line breaker in place of its own.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import io
 from dataclasses import replace
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 from hypothesis import given, settings
@@ -21,6 +24,8 @@ from rich.style import Style
 from rich.text import Text
 
 from newsterm.content import article_from_html, render_article
+from newsterm.content.linebreak import divide_line as divide_cjk_line
+from newsterm.content.linebreak import has_cjk
 from newsterm.content.render import _divide_one_cell_line, render_lines
 
 # Paragraphs, lists, quotes, code, tables, CJK and RTL text, footnotes, embeds, huge nesting.
@@ -42,7 +47,20 @@ SAMPLES = [
 ]
 
 
+def _rich_divide_line(text: str, width: int, fold: bool = True) -> list[int]:
+    """Rich's own line breaks, but CJK text breaks as the reader breaks it (linebreak.py)."""
+    if has_cjk(text):
+        return divide_cjk_line(text, width, fold=fold)
+    return divide_line(text, width, fold=fold)
+
+
 def _rich_lines(renderable: RenderableType, width: int, color: bool) -> list[list[Segment]]:
+    """The lines Rich's console draws: what the reader's faster console must match."""
+    with patch("rich.text.divide_line", _rich_divide_line):
+        return _rich_console_lines(renderable, width, color)
+
+
+def _rich_console_lines(renderable: RenderableType, width: int, color: bool) -> list[list[Segment]]:
     console = Console(
         file=io.StringIO(),
         width=width,

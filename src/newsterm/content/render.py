@@ -56,6 +56,8 @@ if TYPE_CHECKING:
     from pygments.lexer import Lexer  # type: ignore[import-untyped]
 
 from newsterm.content._safe import safe_text
+from newsterm.content.linebreak import divide_line as divide_cjk_line
+from newsterm.content.linebreak import has_cjk
 from newsterm.content.model import Article, Link
 
 CODE_THEME = "monokai"
@@ -686,6 +688,8 @@ class _LineConsole(Console):
                 plain = line.plain
                 if _one_cell_characters().issuperset(plain):
                     offsets = _divide_one_cell_line(plain, width, fold=fold)
+                elif has_cjk(plain):
+                    offsets = divide_cjk_line(plain, width, fold=fold)
                 else:
                     offsets = divide_line(plain, width, fold=fold)
                 new_lines = line.divide(offsets)
