@@ -1,0 +1,82 @@
+"""A list that scrolls reuses the styled lines of the rows it keeps showing, and every line
+is what Textual's own styles cache would draw, in each focus look."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from textual._styles_cache import StylesCache
+from textual.geometry import Region
+from textual.strip import Strip
+
+from newsterm.store import Store
+from newsterm.ui.widgets.row_list import RowList
+from tests.ui_helpers import filled_store, main_screen, make_app, panes, settle
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    store = filled_store(tmp_path / "data")
+    yield store
+    store.close()
+
+
+def _painted(view: RowList) -> list[Strip]:
+    """The lines the compositor gets for the whole view."""
+    return view.render_lines(Region(0, 0, view.size.width, view.size.height))
+
+
+def _as_textual_draws(view: RowList) -> list[list[tuple[str, object]]]:
+    """The view's lines drawn afresh by Textual's own styles cache."""
+    lines = StylesCache().render_widget(view, Region(0, 0, view.size.width, view.size.height))
+    return [[(s.text, s.style) for s in line] for line in lines]
+
+
+def _segments(lines: list[Strip]) -> list[list[tuple[str, object]]]:
+    return [[(s.text, s.style) for s in line] for line in lines]
+
+
+async def test_scrolling_by_a_row_reuses_the_rows_still_shown(store: Store) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        _feeds, articles, _reader = panes(app)
+        main_screen(app).focus_pane("articles")
+        await settle(pilot)
+        height = articles.scrollable_content_region.height
+        assert len(articles.entry_ids) > height + 2
+        articles.move_to(height - 1)  # the last row on screen: the list has not scrolled
+        await settle(pilot)
+        assert articles.scroll_y == 0
+        before = _painted(articles)
+        articles.move_to(height + 1)  # two rows further: the list scrolls by two
+        await settle(pilot)
+        assert articles.scroll_y == 2
+        after = _painted(articles)
+        # Line 0 is the border; rows 3.. were on screen before at lines 2 further down.
+        # (The rows around the cursor changed look, so they were drawn again.)
+        kept = range(1, height - 3)
+        assert all(after[y] is before[y + 2] for y in kept)
+        assert _segments(after) == _as_textual_draws(articles)
+
+
+async def test_lines_are_drawn_as_textual_draws_them_in_each_look(store: Store) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        feeds, articles, _reader = panes(app)
+        screen = main_screen(app)
+        for _ in range(2):  # the second round draws from lines kept in the first
+            for pane in ("articles", "reader", "feeds"):
+                screen.focus_pane(pane)
+                await settle(pilot)
+                for view in (feeds, articles):
+                    view.refresh()
+                    assert _segments(_painted(view)) == _as_textual_draws(view)
+                    view.scroll_to(y=3, animate=False, immediate=True)
+                    await pilot.pause()
+                    assert _segments(_painted(view)) == _as_textual_draws(view)
+                    view.scroll_to(y=0, animate=False, immediate=True)
+                    await pilot.pause()
