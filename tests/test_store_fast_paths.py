@@ -182,3 +182,30 @@ def test_search_lists_walk_the_date_index_without_sorting(
     assert any(f"INDEX {index}" in step for step in steps), steps
     assert any("entries_fts VIRTUAL TABLE" in step for step in steps), steps
     assert not any("TEMP B-TREE" in step for step in steps), steps
+
+
+def test_a_feed_with_more_entries_than_one_insert_statement_holds(tmp_path: Path) -> None:
+    # Entries go in many rows per statement (999 parameters at most): 15 columns make 66
+    # rows a statement, the search text's 4 make 249. 700 entries need several of each.
+    count = 700
+    with Store(tmp_path / "n.db") as store:
+        feed = store.add_feed("https://example.org/big.xml")
+        parsed = feed_doc(
+            *(
+                stored_entry(f"e{i}", content=f"<p>word{i} shared</p>", hours_ago=i + 1)
+                for i in range(count)
+            )
+        )
+        assert store.store_feed(feed.id, parsed, now=NOW).new == count
+        ids = store.entry_ids(EntryQuery())
+        assert len(ids) == count
+        summaries = store.entry_summaries(ids)
+        assert [s.title for s in summaries] == [f"Title of e{i}" for i in range(count)]
+        assert store.count_entries(EntryQuery(search="shared")) == count
+        for i in (0, 65, 66, 248, 249, 699):
+            (found,) = store.search(f'"word{i}"')
+            assert found.title == f"Title of e{i}"
+            assert store.get_entry(found.id).content == f"<p>word{i} shared</p>"  # type: ignore[union-attr]
+        # A second refresh of the same document writes nothing.
+        again = store.store_feed(feed.id, parsed, now=NOW)
+        assert (again.new, again.unchanged) == (0, count)
