@@ -37,6 +37,7 @@ from newsterm.ui.formatting import absolute_date, one_line, relative_date
 from newsterm.ui.messages import forward_worker_failure
 from newsterm.ui.widgets.rendered import LinesView, RenderedLines
 from newsterm.ui.widgets.scrollbar import CachedScrollbars
+from newsterm.ui.widgets.styled_lines import LineStylesCache
 
 _LINK_KEYS = Binding.Group("Open link 1-9")
 _PREPARED = 8
@@ -199,6 +200,9 @@ class Reader(CachedScrollbars, VerticalScroll, can_focus=True, inherit_bindings=
         classes: str | None = None,
     ) -> None:
         super().__init__(id=id, classes=classes)
+        # Its background (behind the header, body and links) is styled once per paint,
+        # not once per line: the whole pane repaints when another article opens.
+        self._styles_cache = LineStylesCache(16)
         self.now = now
         """The clock used for the relative date in the header."""
         self.entry: Entry | None = None

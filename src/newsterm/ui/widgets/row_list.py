@@ -15,7 +15,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from newsterm.ui.widgets.scrollbar import CachedScrollbars
-from newsterm.ui.widgets.styled_rows import RowStylesCache
+from newsterm.ui.widgets.styled_lines import LineStylesCache
 
 
 class RowList(CachedScrollbars, ScrollView, can_focus=True, inherit_bindings=False):
@@ -30,8 +30,8 @@ class RowList(CachedScrollbars, ScrollView, can_focus=True, inherit_bindings=Fal
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        # Rows keep their border and colours as they scroll (see styled_rows).
-        self._styles_cache = RowStylesCache(cached_rows)
+        # Rows keep their border and colours as they scroll (see styled_lines).
+        self._styles_cache = LineStylesCache(cached_rows)
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(cached_rows)
         """Drawn rows, keyed by everything a row's look depends on."""
         self._base: Style | None = None

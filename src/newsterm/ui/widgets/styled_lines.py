@@ -1,5 +1,5 @@
-"""Rows that keep their border and colours when they move: a list scrolls for the cost of
-the one row it reveals.
+"""Lines that keep their border and colours when they move: a list scrolls for the cost
+of the one row it reveals, and a container's blank background is styled once, not per line.
 
 Textual draws a widget's line in two steps: the widget gives the line's content, then the
 widget's styles cache wraps it in the border, padding, tint and opacity and the app's
@@ -8,7 +8,7 @@ by one row has every line wrapped again: about 80 microseconds a line, 3 ms for 
 list, paid by every key that scrolls a list or switches what it shows, while the
 content of the lines (which the lists cache themselves) did not change.
 
-`RowStylesCache` keeps the wrapped line by the content strip it was made from and by the
+`LineStylesCache` keeps the wrapped line by the content strip it was made from and by the
 look it was made in, so a row already drawn is reused wherever it lands on the screen.
 It uses Textual's private `StylesCache` (pinned below Textual 9): the public API has no
 hook between the content and the styled line, and the saving is most of what a scroll
@@ -38,18 +38,19 @@ _LOOKS = 8
 """Looks remembered (focused and not, a few sizes) before they are numbered afresh."""
 
 
-class RowStylesCache(StylesCache):
+class LineStylesCache(StylesCache):
     """A `StylesCache` that reuses the styled line made from the same content strip.
 
     Only content lines are kept (border and padding lines are Textual's as ever), by the
     identity of the content strip: the lists hand out the same strip object for a row
-    as long as the row looks the same, and a kept entry holds that strip, so its id is
-    not reused while the entry lives.
+    as long as the row looks the same, a container draws its whole background with one
+    blank strip, and a kept entry holds its strip, so the id is not reused while the
+    entry lives.
     """
 
-    def __init__(self, rows: int) -> None:
+    def __init__(self, lines: int) -> None:
         super().__init__()
-        self._rows: LRUCache[tuple[int, int], tuple[Strip, Strip]] = LRUCache(rows)
+        self._lines: LRUCache[tuple[int, int], tuple[Strip, Strip]] = LRUCache(lines)
         self._looks: dict[tuple[object, ...], int] = {}
         self._look = -1
 
@@ -91,7 +92,7 @@ class RowStylesCache(StylesCache):
         if number is None:
             if len(self._looks) >= _LOOKS:
                 self._looks.clear()
-                self._rows.clear()
+                self._lines.clear()
             number = self._looks[look] = len(self._looks)
         self._look = number
         return super().render(
@@ -151,7 +152,7 @@ class RowStylesCache(StylesCache):
             )
         content = render_content_line(content_y)
         key = (id(content), self._look)
-        kept = self._rows.get(key)
+        kept = self._lines.get(key)
         if kept is not None and kept[0] is content:
             return kept[1]
         styled = super().render_line(
@@ -169,6 +170,6 @@ class RowStylesCache(StylesCache):
             ansi_theme,
             native_ansi,
         )
-        self._rows.discard(key)  # Textual's LRUCache keeps the first value set for a key
-        self._rows[key] = (content, styled)
+        self._lines.discard(key)  # Textual's LRUCache keeps the first value set for a key
+        self._lines[key] = (content, styled)
         return styled
