@@ -24,7 +24,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.widgets import Static
 from textual.worker import Worker, get_current_worker
 
 from newsterm import content
@@ -218,11 +217,18 @@ class Reader(CachedScrollbars, VerticalScroll, can_focus=True, inherit_bindings=
         # Small articles rendered ahead by `prepare`, by (entry id, version, width).
         self._prepared: dict[tuple[int, str, int], ReaderRendering] = {}
         self._prepared_lock = threading.Lock()
+        self._header_view = LinesView(id="reader-header")
+        self._body_view = LinesView(id="reader-body")
+        self._links_view = LinesView(id="reader-links")
+        # What each view shows, as far as its height goes (see `_put`).
+        self._shown_heights: dict[LinesView, int | None] = {}
+        # The header last drawn: (entry, width, lines).
+        self._header_lines: tuple[Entry, int, RenderedLines] | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(id="reader-header", markup=False)
-        yield LinesView(id="reader-body")
-        yield LinesView(id="reader-links")
+        yield self._header_view
+        yield self._body_view
+        yield self._links_view
 
     def on_mount(self) -> None:
         self.show_placeholder()
@@ -248,18 +254,17 @@ class Reader(CachedScrollbars, VerticalScroll, can_focus=True, inherit_bindings=
         self.entry = None
         self.article = None
         self._pending_width = 0
-        self.query_one("#reader-header", Static).update(Text(message, style="dim"))
-        self.query_one("#reader-body", Static).update("")
-        self.query_one("#reader-links", Static).update("")
+        self._header_lines = None
+        self._put(self._header_view, Text(message, style="dim"))
+        self._put(self._body_view, "")
+        self._put(self._links_view, "")
         self.border_subtitle = ""
 
     def show(self, entry: Entry) -> None:
         """Show `entry`: the header at once, the body now or when its worker finishes."""
         self.entry = entry
         self.article = None
-        self.query_one("#reader-header", Static).update(self._header(entry))
         self.scroll_home(animate=False, immediate=True)
-        self.query_one("#reader-links", Static).update("")
         self.border_subtitle = ""
         self._pending_width = 0
         self.workers.cancel_group(self, "reader")  # its result would be dropped anyway
@@ -276,7 +281,9 @@ class Reader(CachedScrollbars, VerticalScroll, can_focus=True, inherit_bindings=
             ):
                 self._show_rendering(last[2])  # reopened: no need to wait for it again
                 return
-            self.query_one("#reader-body", Static).update(Text("Formatting…", style="dim"))
+            self._show_header(entry, width)
+            self._put(self._body_view, Text("Formatting…", style="dim"))
+            self._put(self._links_view, "")
             self._render_later(entry, self.article, width)
             return
         if self.article is None:
@@ -290,7 +297,8 @@ class Reader(CachedScrollbars, VerticalScroll, can_focus=True, inherit_bindings=
         """Redraw the header after the entry's read/starred state changed."""
         if self.entry is not None and self.entry.id == entry.id:
             self.entry = entry
-            self.query_one("#reader-header", Static).update(self._header(entry))
+            shown = self._header_lines
+            self._show_header(entry, shown[1] if shown is not None else self._widths()[1])
 
     @property
     def at_end(self) -> bool:
@@ -374,8 +382,8 @@ class Reader(CachedScrollbars, VerticalScroll, can_focus=True, inherit_bindings=
         """Render on the UI thread, beside a scrollbar unless it fits without one."""
         wide, narrow = self._widths()
         rendering = self._take_prepared(entry, narrow) or render_for_reader(article, narrow)
-        header = self.query_one("#reader-header").outer_size.height
-        # The links list has a blank line below it (its padding).
+        # The header and the links list have a blank line below them (their padding).
+        header = len(self._header_at(entry, narrow)) + 1
         height = header + len(rendering.body) + len(rendering.links) + 1
         if narrow != wide and height <= self.content_region.height:
             rendering = render_for_reader(article, wide)
@@ -383,11 +391,12 @@ class Reader(CachedScrollbars, VerticalScroll, can_focus=True, inherit_bindings=
 
     def _show_rendering(self, rendering: ReaderRendering) -> None:
         self._rendered_width = rendering.width
-        self.query_one("#reader-body", Static).update(
-            RenderedLines(rendering.body, rendering.width)
-        )
-        self.query_one("#reader-links", Static).update(
-            RenderedLines(rendering.links, rendering.width) if rendering.links else ""
+        if self.entry is not None:
+            self._show_header(self.entry, rendering.width)
+        self._put(self._body_view, RenderedLines(rendering.body, rendering.width))
+        self._put(
+            self._links_view,
+            RenderedLines(rendering.links, rendering.width) if rendering.links else "",
         )
         count = len(self.article.links) if self.article is not None else 0
         self.border_subtitle = f"{count} link{'s' if count != 1 else ''}" if count else ""
@@ -398,11 +407,47 @@ class Reader(CachedScrollbars, VerticalScroll, can_focus=True, inherit_bindings=
         full = max(20, (self.content_region.width or self.app.size.width) - 2)
         return full, max(20, full - self.styles.scrollbar_size_vertical)
 
+    def _put(self, view: LinesView, shown: RenderedLines | Text | str) -> None:
+        """Show `shown` in `view`, laying the screen out again only if its height changes.
+
+        A layout costs a few milliseconds of the key that opens an article, and most
+        articles open into views as tall as the last one's: a header as long, no links
+        list (or a links list as long). The height of lines rendered ahead is their
+        number; that of a note in `Text` is not known here, so it always lays out.
+        """
+        height: int | None = None
+        if isinstance(shown, RenderedLines):
+            height = len(shown)
+        elif isinstance(shown, str) and not shown:
+            height = -1  # nothing shown (a height of its own, kept apart from no lines)
+        known = view in self._shown_heights
+        before = self._shown_heights.get(view)
+        self._shown_heights[view] = height
+        view.update(shown, layout=not known or height is None or height != before)
+
+    def _header_at(self, entry: Entry, width: int) -> RenderedLines:
+        """The header of `entry` rendered at `width` (kept for the next call)."""
+        shown = self._header_lines
+        if shown is not None and shown[0] is entry and shown[1] == width:
+            return shown[2]
+        lines = RenderedLines(content.render_lines(self._header(entry), width=width), width)
+        self._header_lines = (entry, width, lines)
+        return lines
+
+    def _show_header(self, entry: Entry, width: int) -> None:
+        lines = self._header_at(entry, width)
+        if self._header_view.visual is not lines:
+            self._put(self._header_view, lines)
+
     def on_lines_view_resized(self, message: LinesView.Resized) -> None:
-        """The body's width changed (resize, a scrollbar came or went): render it again."""
+        """A view's width changed (resize, a scrollbar came or went): render it again."""
         message.stop()
         entry, article = self.entry, self.article
         width = max(20, message.width)
+        if message.view is self._header_view:
+            if entry is not None and message.width >= 1:
+                self._show_header(entry, width)
+            return
         if (
             message.view.id != "reader-body"
             or entry is None
