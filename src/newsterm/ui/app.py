@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.console import RenderableType
 from textual import events, on
 from textual.app import App
 from textual.binding import Binding, BindingType
@@ -112,6 +113,7 @@ class NewstermApp(App[None]):
         self.idle_collector: IdleCollector | None = None
         """Runs full garbage collections in pauses (a launched app only; see collector)."""
         self._reported_clashes: set[str] = set()
+        self._collecting = False
 
     def get_default_screen(self) -> Screen[None]:
         return MainScreen()
@@ -149,6 +151,21 @@ class NewstermApp(App[None]):
         if self.idle_collector is not None and isinstance(event, events.InputEvent):
             self.idle_collector.input_seen()
         await super().on_event(event)
+
+    def _display(self, screen: Screen[object], renderable: RenderableType | None) -> None:
+        # Textual's private paint step, the one place that knows a frame is out: the
+        # young objects a key made are collected right after its paint (see `collector`);
+        # Textual has no public hook after a paint, and before it the collection would
+        # delay the frame.
+        super()._display(screen, renderable)
+        if renderable is not None and self.idle_collector is not None and not self._collecting:
+            self._collecting = True
+            self.call_next(self._collect_young)
+
+    def _collect_young(self) -> None:
+        self._collecting = False
+        if self.idle_collector is not None:
+            self.idle_collector.after_paint()
 
     def handle_bindings_clash(self, clashed_bindings: set[Binding], node: DOMNode) -> None:
         names = ", ".join(sorted(binding.id or binding.action for binding in clashed_bindings))
