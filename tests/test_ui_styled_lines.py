@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual._styles_cache import StylesCache
@@ -12,7 +13,9 @@ from textual.geometry import Region
 from textual.strip import Strip
 
 from newsterm.store import Store
+from newsterm.ui.widgets.rendered import LinesView
 from newsterm.ui.widgets.row_list import RowList
+from newsterm.ui.widgets.styled_lines import LineStylesCache
 from tests.ui_helpers import filled_store, main_screen, make_app, panes, settle
 
 
@@ -25,12 +28,12 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 def _painted(view: RowList) -> list[Strip]:
     """The lines the compositor gets for the whole view."""
-    return view.render_lines(Region(0, 0, view.size.width, view.size.height))
+    return view.render_lines(Region(0, 0, *view.region.size))
 
 
 def _as_textual_draws(view: RowList) -> list[list[tuple[str, object]]]:
     """The view's lines drawn afresh by Textual's own styles cache."""
-    lines = StylesCache().render_widget(view, Region(0, 0, view.size.width, view.size.height))
+    lines = StylesCache().render_widget(view, Region(0, 0, *view.region.size))
     return [[(s.text, s.style) for s in line] for line in lines]
 
 
@@ -80,3 +83,50 @@ async def test_lines_are_drawn_as_textual_draws_them_in_each_look(store: Store) 
                     assert _segments(_painted(view)) == _as_textual_draws(view)
                     view.scroll_to(y=0, animate=False, immediate=True)
                     await pilot.pause()
+
+
+async def test_reader_lines_are_drawn_as_textual_draws_them(store: Store) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        _feeds, _articles, reader = panes(app)
+        await pilot.press("enter", "enter")  # an article: header, body (padded), links
+        await settle(pilot)
+        assert reader.entry is not None
+        views = [reader, *reader.query(LinesView)]
+        for pane in ("reader", "articles"):  # both looks of the reader
+            main_screen(app).focus_pane(pane)
+            await settle(pilot)
+            for view in views:
+                view.refresh()
+                lines = view.render_lines(Region(0, 0, *view.region.size))
+                assert _segments(lines) == _as_textual_draws(view), view.id
+
+
+async def test_new_lines_of_a_plain_look_skip_textuals_line_styling(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        _feeds, articles, reader = panes(app)
+        await pilot.press("enter", "enter")
+        await settle(pilot)
+        styled: list[int] = []
+        textual_line = StylesCache.render_line
+
+        def counting(self: StylesCache, *args: Any, **kwargs: Any) -> Strip:
+            styled.append(args[1])  # the line's y
+            return textual_line(self, *args, **kwargs)
+
+        monkeypatch.setattr(StylesCache, "render_line", counting)
+        body = reader.query_one("#reader-body", LinesView)
+        for view in (articles, body):
+            assert isinstance(view._styles_cache, LineStylesCache)
+            view._styles_cache._lines.clear()  # every line is new to it
+            view.refresh()
+            styled.clear()
+            lines = view.render_lines(Region(0, 0, *view.region.size))
+            assert len(lines) > 3
+            # Only the border lines went through Textual's own styling.
+            assert len(styled) == (2 if isinstance(view, RowList) else 0)

@@ -437,13 +437,13 @@ class ArticleList(RowList, can_focus=True, inherit_bindings=False):
 
     # -- drawing ------------------------------------------------------------------------
     def render_line(self, y: int) -> Strip:
-        row = y + int(self.scroll_y)
-        width = self.scrollable_content_region.width
+        width, top, focused = self._paint_state()
+        row = y + top
         base = self._base_style()
         if row >= len(self._ids):
             if row == 1 and not self._ids:
                 return self._empty_line(width, base)
-            return Strip.blank(width, base)
+            return self._blank(width, base)
         entry_id = self._ids[row]
         summary = self._summaries.get(entry_id)
         if summary is None:
@@ -451,7 +451,7 @@ class ArticleList(RowList, can_focus=True, inherit_bindings=False):
                 self._fetch_window(row)
             except Exception:  # the database is busy or failing: draw it again soon
                 self.set_timer(1.0, self.refresh)
-                return Strip.blank(width, base)
+                return self._blank(width, base)
             summary = self._summaries.get(entry_id, _MISSING)
         is_cursor = row == self.cursor
         show_feed = self.target is not None and self.target.show_feed
@@ -459,7 +459,7 @@ class ArticleList(RowList, can_focus=True, inherit_bindings=False):
         key = (
             summary,
             is_cursor,
-            is_cursor and self.has_focus,
+            is_cursor and focused,
             width,
             show_feed,
             date,

@@ -356,11 +356,11 @@ class FeedList(RowList, can_focus=True, inherit_bindings=False):
         return (self.feeds.get(int(value)),) if kind == "feed" else ()
 
     def render_line(self, y: int) -> Strip:
-        row = y + int(self.scroll_y)
-        width = self.scrollable_content_region.width
+        width, top, focused = self._paint_state()
+        row = y + top
         base = self._base_style()
         if row >= len(self._keys):
-            return Strip.blank(width, base)
+            return self._blank(width, base)
         key = self._keys[row]
         is_cursor = row == self.highlighted
         hover = row == self._hover and not is_cursor
@@ -368,7 +368,7 @@ class FeedList(RowList, can_focus=True, inherit_bindings=False):
             key,
             self._row_counts(key),
             is_cursor,
-            self.has_focus,
+            focused,
             hover,
             width,
             self._look(),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from rich.style import Style
 from textual import events
 from textual.cache import LRUCache
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -35,6 +35,8 @@ class RowList(CachedScrollbars, ScrollView, can_focus=True, inherit_bindings=Fal
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(cached_rows)
         """Drawn rows, keyed by everything a row's look depends on."""
         self._base: Style | None = None
+        self._painting: tuple[int, int, bool] | None = None
+        self._blank_row: tuple[tuple[int, Style], Strip] | None = None
         self._styles: dict[str, Style] = {}
         self._look_key: tuple[Style, ...] | None = None
 
@@ -80,6 +82,35 @@ class RowList(CachedScrollbars, ScrollView, can_focus=True, inherit_bindings=Fal
         self._styles.clear()
         self._look_key = None
         super().notify_style_update()
+
+    # -- what a paint reads once --------------------------------------------------------
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The rows' width, the scroll offset and the focus are read once per paint rather
+        # than once per row: Textual works each out afresh (the width alone was half of
+        # what drawing a cached row cost).
+        self._painting = (
+            self.scrollable_content_region.width,
+            int(self.scroll_y),
+            self.has_focus,
+        )
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._painting = None
+
+    def _blank(self, width: int, base: Style) -> Strip:
+        """A blank row (below the last), the same strip each time so its styling is kept."""
+        blank = self._blank_row
+        if blank is None or blank[0] != (width, base):
+            blank = self._blank_row = ((width, base), Strip.blank(width, base))
+        return blank[1]
+
+    def _paint_state(self) -> tuple[int, int, bool]:
+        """(rows' width, first row shown, has focus), as read for this paint."""
+        painting = self._painting
+        if painting is None:
+            return self.scrollable_content_region.width, int(self.scroll_y), self.has_focus
+        return painting
 
     # -- geometry and cursor ------------------------------------------------------------
     def _set_height(self) -> None:
