@@ -52,16 +52,17 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 
 def _count_layouts(app: NewstermApp) -> list[int]:
-    """Count the screen's layouts from now on (one element per layout)."""
+    """Count from now on how often the screen's widgets are arranged: by a layout, or to
+    find a widget that was not placed (one element each)."""
     compositor = main_screen(app)._compositor
     layouts: list[int] = []
-    reflow: Callable[..., Any] = compositor.reflow
+    arrange: Callable[..., Any] = compositor._arrange_root
 
     def counting(*args: Any, **kwargs: Any) -> Any:
         layouts.append(1)
-        return reflow(*args, **kwargs)
+        return arrange(*args, **kwargs)
 
-    compositor.reflow = counting  # type: ignore[method-assign]
+    compositor._arrange_root = counting  # type: ignore[method-assign]
     return layouts
 
 
@@ -105,6 +106,7 @@ async def test_an_article_shaped_like_the_last_opens_without_a_layout(store: Sto
         await _open_next(pilot, reader)
         assert reader.entry is not None and reader.entry.title == "Entry 1"
         assert layouts == []  # as tall as the last one: only repainted
+
         assert _views(reader)[1].visual is not first_body
         assert "Entry 1" in plain(_views(reader)[0].content)
         _assert_views_fit(reader)
@@ -120,6 +122,23 @@ async def test_an_article_shaped_like_the_last_opens_without_a_layout(store: Sto
         assert layouts != []
         _assert_views_fit(reader)
         assert articles.current_id == store.entry_ids(EntryQuery())[3]
+
+        # No links before, none now: the empty list is left alone (refreshing a view
+        # that is not placed has Textual arrange the whole screen to find it).
+        links = _views(reader)[2]
+        links_refreshed: list[int] = []
+        refresh_links = links.refresh
+
+        def counting_refresh(*args: Any, **kwargs: Any) -> Any:
+            links_refreshed.append(1)
+            return refresh_links(*args, **kwargs)
+
+        links.refresh = counting_refresh  # type: ignore[method-assign]
+        first = store.get_entry(store.entry_ids(EntryQuery())[0])
+        assert first is not None
+        reader.show(first)
+        await settle(pilot)
+        assert links_refreshed == []
 
 
 async def test_the_header_follows_the_width_of_the_pane(store: Store) -> None:

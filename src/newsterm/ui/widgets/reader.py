@@ -420,6 +420,10 @@ class Reader(CachedScrollbars, VerticalScroll, can_focus=True, inherit_bindings=
             height = len(shown)
         elif isinstance(shown, str) and not shown:
             height = -1  # nothing shown (a height of its own, kept apart from no lines)
+            if self._shown_heights.get(view) == -1:
+                # Already empty. A refresh of an empty (so unplaced) view would have
+                # Textual arrange the whole screen afresh to find it (0.5 ms).
+                return
         known = view in self._shown_heights
         before = self._shown_heights.get(view)
         self._shown_heights[view] = height

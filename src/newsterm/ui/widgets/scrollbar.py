@@ -41,6 +41,7 @@ class CachedScrollBar(ScrollBar):
     ) -> None:
         super().__init__(vertical=vertical, name=name, thickness=thickness)
         self._looks: LRUCache[tuple[object, ...], list[Strip]] = LRUCache(_LOOKS)
+        self._last: tuple[Region, list[Strip]] | None = None
 
     def _look(self, crop: Region) -> tuple[object, ...] | None:
         """What the lines in `crop` depend on, or None when it can't be told cheaply."""
@@ -73,6 +74,12 @@ class CachedScrollBar(ScrollBar):
         )
 
     def render_lines(self, crop: Region) -> list[Strip]:
+        last = self._last
+        # Textual asks every bar on a repainted stretch of screen for its lines, changed
+        # or not; a bar not refreshed since it last drew (its styles cache has no dirty
+        # line: Textual's private state, as nothing public tells) draws the same lines.
+        if last is not None and last[0] == crop and not self._styles_cache._dirty_lines:
+            return last[1]
         look = self._look(crop)
         if look is None:
             return super().render_lines(crop)
@@ -83,6 +90,8 @@ class CachedScrollBar(ScrollBar):
             self._set_dirty()
             strips = super().render_lines(crop)
             self._looks[look] = strips
+        self._styles_cache._dirty_lines.clear()
+        self._last = (crop, strips)
         return strips
 
 
