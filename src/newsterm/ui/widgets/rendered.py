@@ -27,6 +27,8 @@ from newsterm.ui.widgets.styled_lines import LineStylesCache
 
 _CACHED_STRIPS = 512
 """Styled lines a `LinesView` keeps: a few screens' worth, not the whole article."""
+_STYLED_LINES = 96
+"""Lines kept framed for reuse as the reader scrolls back (see `LineStylesCache`)."""
 
 
 class RenderedLines(Visual):
@@ -93,7 +95,7 @@ class LinesView(Static):
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
         super().__init__(id=id, markup=False)
         # Lines scrolled back into view keep their styling (see styled_lines).
-        self._styles_cache = LineStylesCache(_CACHED_STRIPS)
+        self._styles_cache = LineStylesCache(_STYLED_LINES)
         self._strips: dict[int, Strip] = {}
         self._strips_of: tuple[RenderedLines, RichStyle] | None = None
         self._content_width = 0

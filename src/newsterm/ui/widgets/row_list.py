@@ -17,6 +17,9 @@ from textual.strip import Strip
 from newsterm.ui.widgets.scrollbar import CachedScrollbars
 from newsterm.ui.widgets.styled_lines import LineStylesCache
 
+STYLED_ROWS = 192
+"""Styled rows a list keeps for reuse (see `LineStylesCache`)."""
+
 
 class RowList(CachedScrollbars, ScrollView, can_focus=True, inherit_bindings=False):
     """A scrolling list of one-line rows with a cursor row kept in view."""
@@ -30,8 +33,10 @@ class RowList(CachedScrollbars, ScrollView, can_focus=True, inherit_bindings=Fal
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        # Rows keep their border and colours as they scroll (see styled_lines).
-        self._styles_cache = LineStylesCache(cached_rows)
+        # Rows keep their border and colours as they scroll (see styled_lines): a few
+        # screens' worth in each focus look. Each kept line is two strips of eight
+        # tracked objects, so more would cost every full garbage collection.
+        self._styles_cache = LineStylesCache(STYLED_ROWS)
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(cached_rows)
         """Drawn rows, keyed by everything a row's look depends on."""
         self._base: Style | None = None
