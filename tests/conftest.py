@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -43,3 +44,17 @@ def threaded_httpserver() -> Iterator[HTTPServer]:
     server.clear()
     if server.is_running():
         server.stop()
+
+
+@pytest.fixture
+def collector_off() -> Iterator[None]:
+    """The cycle collector as `newsterm.__main__` leaves it for the app (off until the first
+    paint); thresholds, freeze and state restored whatever the test does."""
+    thresholds = gc.get_threshold()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
+        gc.enable()

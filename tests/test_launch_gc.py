@@ -42,19 +42,6 @@ def test_a_command_runs_with_the_collector_on(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def collector_off() -> Iterator[None]:
-    """As `newsterm.__main__` leaves it; restored whatever the test does."""
-    thresholds = gc.get_threshold()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
-        gc.set_threshold(*thresholds)
-        gc.enable()
-
-
-@pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
     store = filled_store(tmp_path / "data")
     yield store

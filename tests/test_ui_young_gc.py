@@ -16,19 +16,6 @@ from tests.ui_helpers import filled_store, make_app, settle
 
 
 @pytest.fixture
-def collector_off() -> Iterator[None]:
-    """As `newsterm.__main__` leaves it for the app; restored whatever the test does."""
-    thresholds = gc.get_threshold()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
-        gc.set_threshold(*thresholds)
-        gc.enable()
-
-
-@pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
     store = filled_store(tmp_path / "data")
     yield store
