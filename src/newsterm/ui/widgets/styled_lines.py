@@ -206,14 +206,8 @@ class LineStylesCache(StylesCache):
         ansi_theme: TerminalTheme,
         native_ansi: bool,
     ) -> Strip:
-        gutter = styles.gutter
-        content_y = y - gutter.top
-        if (
-            self._look < 0
-            or not (0 <= content_y < content_size.height)
-            or (y >= size.height - gutter.bottom)
-        ):
-            return super().render_line(
+        def textual_line(content_line: RenderLineCallback) -> Strip:
+            return super(LineStylesCache, self).render_line(
                 styles,
                 y,
                 size,
@@ -221,13 +215,22 @@ class LineStylesCache(StylesCache):
                 padding,
                 base_background,
                 background,
-                render_content_line,
+                content_line,
                 border_title,
                 border_subtitle,
                 opacity,
                 ansi_theme,
                 native_ansi,
             )
+
+        gutter = styles.gutter
+        content_y = y - gutter.top
+        if (
+            self._look < 0
+            or not (0 <= content_y < content_size.height)
+            or (y >= size.height - gutter.bottom)
+        ):
+            return textual_line(render_content_line)
         content = render_content_line(content_y)
         key = (id(content), self._look)
         kept = self._lines.get(key)
@@ -238,21 +241,7 @@ class LineStylesCache(StylesCache):
             line = content.adjust_cell_length(frame.content_width, frame.fill)
             styled = Strip([*frame.before, *line, *frame.after], frame.width)
         else:
-            styled = super().render_line(
-                styles,
-                y,
-                size,
-                content_size,
-                padding,
-                base_background,
-                background,
-                lambda _y: content,
-                border_title,
-                border_subtitle,
-                opacity,
-                ansi_theme,
-                native_ansi,
-            )
+            styled = textual_line(lambda _y: content)
         self._lines.discard(key)  # Textual's LRUCache keeps the first value set for a key
         self._lines[key] = (content, styled)
         return styled
