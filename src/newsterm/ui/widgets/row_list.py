@@ -14,6 +14,7 @@ from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from newsterm.ui.widgets.component_styles import KeptComponentStyles
 from newsterm.ui.widgets.scrollbar import CachedScrollbars
 from newsterm.ui.widgets.styled_lines import LineStylesCache
 
@@ -21,7 +22,9 @@ STYLED_ROWS = 192
 """Styled rows a list keeps for reuse (see `LineStylesCache`)."""
 
 
-class RowList(CachedScrollbars, ScrollView, can_focus=True, inherit_bindings=False):
+class RowList(
+    CachedScrollbars, KeptComponentStyles, ScrollView, can_focus=True, inherit_bindings=False
+):
     """A scrolling list of one-line rows with a cursor row kept in view."""
 
     def __init__(
@@ -42,7 +45,6 @@ class RowList(CachedScrollbars, ScrollView, can_focus=True, inherit_bindings=Fal
         self._base: Style | None = None
         self._painting: tuple[int, int, bool] | None = None
         self._blank_row: tuple[tuple[int, Style], Strip] | None = None
-        self._styles: dict[str, Style] = {}
         self._look_key: tuple[Style, ...] | None = None
 
     # -- what a subclass tells ----------------------------------------------------------
@@ -63,13 +65,6 @@ class RowList(CachedScrollbars, ScrollView, can_focus=True, inherit_bindings=Fal
             self._base = self.rich_style
         return self._base
 
-    def _style(self, name: str) -> Style:
-        """A component class's style, cached until the styles change."""
-        style = self._styles.get(name)
-        if style is None:
-            style = self._styles[name] = self.get_component_rich_style(name)
-        return style
-
     def _look(self) -> tuple[Style, ...]:
         """Every style a row is drawn with, for the keys of the drawn rows.
 
@@ -84,7 +79,6 @@ class RowList(CachedScrollbars, ScrollView, can_focus=True, inherit_bindings=Fal
 
     def notify_style_update(self) -> None:
         self._base = None
-        self._styles.clear()
         self._look_key = None
         super().notify_style_update()
 
