@@ -113,7 +113,7 @@ def _insert_rows(conn: sqlite3.Connection, insert: str, rows: Sequence[Sequence[
         return
     width = len(rows[0])
     per_statement = max(1, _MAX_VARIABLES // width)
-    row_marks = "(" + ", ".join("?" * width) + ")"
+    row_marks = f"({_placeholders(width)})"
     for start in range(0, len(rows), per_statement):
         chunk = rows[start : start + per_statement]
         conn.execute(
