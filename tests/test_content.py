@@ -518,3 +518,22 @@ def test_control_character_references_inside_void_elements_do_not_raise(html: st
     # Found by hypothesis: libxml2 keeps "&#1;" as text that lxml then refuses to move.
     article = article_from_html(html)
     assert not any(ord(c) < 32 and c not in "\n\t" for c in article.markdown)
+
+
+def test_a_rule_inside_a_list_item_keeps_the_item_in_the_list() -> None:
+    # Found by tests/hostile/test_fuzz.py: "* * *" inside an item ended the list, and the
+    # item's nested list fell out of it, indented four spaces into a code block.
+    from markdown_it import MarkdownIt
+
+    html = (
+        "<ul><li>first</li><li>before<hr>after<ul><li>nested one</li><li>nested two</li></ul>"
+        "</li></ul><p>next</p>"
+    )
+    markdown, _ = html_to_markdown(html)
+    tokens = MarkdownIt("commonmark").parse(markdown)
+    kinds = [token.type for token in tokens]
+    assert "code_block" not in kinds and "hr" not in kinds, markdown
+    assert kinds.count("bullet_list_open") == 2, markdown  # the nested list is still nested
+    output = plain(html)
+    for text in ("first", "before", "after", "nested one", "nested two", "next"):
+        assert text in output

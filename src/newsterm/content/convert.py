@@ -731,6 +731,12 @@ def _headings(body: Element) -> None:
 def _list_items(body: Element) -> None:
     """html2text cannot indent blocks in list items: flatten them into ``<br>``-separated lines."""
     for item in list(body.iter("li")):
+        # A rule ("* * *" in Markdown) cannot stand inside an item: it would end the list, and
+        # the item's later lines would fall out of it (nested markers then indented into a
+        # code block). It becomes a line break.
+        rules = list(item.iter("hr"))
+        for rule in rules:
+            rule.tag = "br"
         blocks = [
             node
             for node in item.iterdescendants()
@@ -740,7 +746,7 @@ def _list_items(body: Element) -> None:
             node.addprevious(lxml.html.Element("br"))
             node.append(lxml.html.Element("br"))
             node.drop_tag()
-        if blocks:
+        if blocks or rules:
             _collapse_breaks(item)
 
 
