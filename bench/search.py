@@ -73,7 +73,7 @@ def queries() -> list[tuple[str, str]]:
         ("rare word", latin[min(4000, len(latin) - 1)]),
         ("two words", f"{latin[60]} {latin[700]}"),
         ("three words", f"{latin[20]} {latin[200]} {latin[2000 % len(latin)]}"),
-        ("prefix (2 letters)", typed[:2]),
+        ("2 letters (the word)", typed[:2]),
         ("prefix (3 letters)", typed[:3]),
         # Generated text is drawn word by word by frequency, so only common words occur
         # side by side often: two of the commonest make a phrase found in ~10% of entries

@@ -1,6 +1,6 @@
-"""Full-text search: what matches (prefixes, phrases, non-ASCII, hostile text), the two
-ways a search list is planned giving identical results, and the version 4 migration that
-added the prefix indexes."""
+"""Full-text search: what matches (prefixes, short words, phrases, non-ASCII, hostile text),
+the two ways a search list is planned giving identical results, and the migrations that
+rebuilt the index with other prefix indexes (versions 4 and 6)."""
 
 from __future__ import annotations
 
@@ -32,6 +32,8 @@ def corpus_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
             entry("c", title="The C language", content="<p>c compilers, cobol</p>", hours_ago=6),
             entry("ops", title="NEAR AND OR NOT", content="<p>(a) * b - c: d</p>", hours_ago=7),
             entry("ai", title="AI", content="<p>air aim aid</p>", hours_ago=8),
+            entry("go", title="Going", content="<p>google goes good</p>", hours_ago=9),
+            entry("th", title="ไทย", content="<p>ภาษาไทย</p>", hours_ago=10),
         ),
         now=NOW,
     )
@@ -43,12 +45,29 @@ def titles(store: Store, text: str) -> list[str]:
     return [summary.title for summary in store.search(text)]
 
 
+def store_ids(store: Store, text: str) -> list[int]:
+    return store.entry_ids(EntryQuery(search=text))
+
+
 def test_words_are_prefixes(corpus_store: Store) -> None:
     assert titles(corpus_store, "borr") == ["Rust news", "Checkers"]
     assert titles(corpus_store, "check") == ["Rust news", "Checkers"]
-    assert titles(corpus_store, "co") == ["The C language"]  # 2 letters: prefix index
-    assert titles(corpus_store, "ai") == ["AI"]  # "ai" itself; "air", "aim", "aid" too
+    assert titles(corpus_store, "com") == ["The C language"]  # 3 letters: prefix index
     assert titles(corpus_store, "aim") == ["AI"]
+    assert titles(corpus_store, "goo") == ["Going"]
+
+
+def test_a_word_of_two_letters_is_the_word_itself(corpus_store: Store) -> None:
+    # "ai" finds the entry titled "AI", not every "air", "aim" and "aid"; "go" no "google".
+    assert fts_query("AI") == '"AI"'
+    assert titles(corpus_store, "ai") == ["AI"]
+    assert store_ids(corpus_store, "ai") == store_ids(corpus_store, "AI")
+    assert titles(corpus_store, "go") == []
+    assert titles(corpus_store, "co") == []  # "compilers" and "cobol" are not "co"
+    assert titles(corpus_store, "aid") == ["AI"]  # 3 letters: a prefix again
+    # Scripts written without spaces are one token per run: a short start stays a prefix.
+    assert titles(corpus_store, "ภา") == ["ไทย"]
+    assert titles(corpus_store, "问题") == ["新闻报道"]
 
 
 def test_a_single_ascii_character_is_the_word_itself(corpus_store: Store) -> None:
@@ -225,11 +244,12 @@ def test_mark_all_read_of_a_search(big_store: Store) -> None:
     assert big_store.count_entries(EntryQuery(search="rare", feed_id=1, unread_only=True)) == 0
 
 
-# -- migration to version 4 ------------------------------------------------------------
+# -- migrations that rebuilt the index (versions 4 and 6) -------------------------------
 
 
-def make_v3_database(path: Path) -> None:
-    """A database as newsterm left it at schema 3, with read and starred entries."""
+def make_old_database(path: Path, version: int) -> None:
+    """A database as newsterm left it at schema `version` (3 or later), with read and
+    starred entries."""
     conn = sqlite3.connect(path)
     try:
         for migration in MIGRATIONS[:3]:
@@ -247,17 +267,20 @@ def make_v3_database(path: Path) -> None:
             VALUES (1, 'Aardvark read', '', 'aardvark theory'),
                    (2, 'Badger starred', '', 'badger thesis'),
                    (3, 'Cat both', '', 'cat');
-            PRAGMA user_version = 3;
             """
         )
+        for migration in MIGRATIONS[3:version]:
+            conn.executescript(migration)
+        conn.execute(f"PRAGMA user_version = {version:d}")
         conn.commit()
     finally:
         conn.close()
 
 
-def test_version_3_database_gains_prefix_indexes_keeping_state(tmp_path: Path) -> None:
+@pytest.mark.parametrize("version", [3, 5])
+def test_old_database_gets_the_current_index_keeping_state(tmp_path: Path, version: int) -> None:
     path = tmp_path / DB_FILENAME
-    make_v3_database(path)
+    make_old_database(path, version)
     with Store(path) as store:
         summaries = store.list_entries(EntryQuery())
         assert [(s.title, s.read, s.starred) for s in summaries] == [
@@ -265,7 +288,8 @@ def test_version_3_database_gains_prefix_indexes_keeping_state(tmp_path: Path) -
             ("Badger starred", False, True),
             ("Aardvark read", True, False),
         ]
-        assert [s.title for s in store.search("th")] == ["Badger starred", "Aardvark read"]
+        assert [s.title for s in store.search("the")] == ["Badger starred", "Aardvark read"]
+        assert store.search("th") == []  # two letters: the word itself
         assert [s.title for s in store.search("badg")] == ["Badger starred"]
         assert store.count_entries(EntryQuery(search="cat", starred_only=True)) == 1
         # The delete trigger came back with the table: deleting an entry unindexes it.
@@ -277,7 +301,7 @@ def test_version_3_database_gains_prefix_indexes_keeping_state(tmp_path: Path) -
         (create,) = conn.execute(
             "SELECT sql FROM sqlite_master WHERE name = 'entries_fts'"
         ).fetchone()
-        assert "prefix = '2 3'" in create
+        assert "prefix = '3'" in create
         names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
         assert "entries_fts_v4" not in names and "entries_fts_delete" in names
         assert conn.execute("INSERT INTO entries_fts(entries_fts) VALUES('integrity-check')")

@@ -53,6 +53,8 @@ def test_fts_query_quotes_every_term() -> None:
     assert fts_query('"borrow checker"  rust') == '"borrow checker" "rust"*'
     assert fts_query('a"b"c"d') == '"a" "b" "c" "d"'  # one letter: the letter itself
     assert fts_query("NEAR(a b)") == '"NEAR(a"* "b)"'  # "b)": one letter, exact
+    assert fts_query("AI go C#") == '"AI" "go" "C#"'  # up to two letters: the word itself
+    assert fts_query("新闻 ภา") == '"新闻"* "ภา"*'  # no spaces between words: a prefix
     assert fts_query('" * ( ) -') is None
     assert fts_query("") is None
     assert fts_terms(" AND  x ") == ["AND", "x"]
@@ -82,7 +84,7 @@ def test_any_user_text_is_a_valid_search(searchable: Store, text: str) -> None:
 
 
 def test_nul_characters_are_word_breaks(searchable: Store) -> None:
-    assert len(searchable.search("fa\x00\x00 naïve")) == 1
+    assert len(searchable.search("faç\x00\x00 naïve")) == 1
 
 
 def test_punctuation_in_terms_still_finds_words(searchable: Store) -> None:

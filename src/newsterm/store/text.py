@@ -6,6 +6,7 @@ import html
 import re
 from functools import cache
 from typing import TYPE_CHECKING
+from unicodedata import east_asian_width
 
 if TYPE_CHECKING:
     import lxml.etree
@@ -97,15 +98,29 @@ def _searchable(text: str) -> bool:
 
 
 def _prefix_term(word: str) -> str:
-    """A word as an FTS5 string: a prefix ("word"*), except one ASCII letter or digit ("C",
-    "(a)").
+    """A word as an FTS5 string: a prefix ("word"*), except a word of one or two letters or
+    digits ("C", "AI", "go", "(a)"), which is the word itself.
 
-    "c"* would expand to every word starting with c (nearly every entry, and 0.2-0.4 s at
-    100,000 entries); a one-letter search means the letter itself ("C", "R", "X").
+    A short word is nearly always meant as itself: "ai" should not find "air" and "aim",
+    nor "go" every "good" and "google". It also keeps searches cheap without an index of
+    2-character prefixes, whose upkeep was half the cost of indexing an entry: "c"* would
+    expand to every word starting with c (nearly every entry, 0.2-0.4 s at 100,000
+    entries). Scripts written without spaces are the exception: unicode61 keeps such a run
+    as one token, so "新闻" must stay a prefix to match "新闻报道".
     """
     quoted = '"' + word.replace('"', '""') + '"'
     letters = [char for char in word if char.isalnum()]
-    return quoted if len(letters) == 1 and letters[0].isascii() else quoted + "*"
+    if len(letters) <= 2 and not any(_written_without_spaces(char) for char in letters):
+        return quoted
+    return quoted + "*"
+
+
+_UNSPACED_SCRIPTS = re.compile("[\u0e00-\u0fff\u1000-\u109f\u1780-\u17ff]")
+"""Thai, Lao, Tibetan, Myanmar and Khmer: words run together, as in CJK (wide characters)."""
+
+
+def _written_without_spaces(char: str) -> bool:
+    return east_asian_width(char) in ("W", "F") or _UNSPACED_SCRIPTS.match(char) is not None
 
 
 def fts_query(text: str) -> str | None:
