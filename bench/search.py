@@ -66,6 +66,7 @@ def queries() -> list[tuple[str, str]]:
     latin = [w for w in words if w.isascii() and len(w) > 3]
     cjk = next((w for w in words if not w.isascii() and "\u4e00" <= w[0] <= "\u9fff"), "新闻")
     typed = latin[150]
+    short = [w for w in words if w.isascii() and w.isalpha() and len(w) == 2] or ["ok"]
     return [
         (WORST_KIND, words[0]),
         ("frequent word", latin[30]),
@@ -73,7 +74,7 @@ def queries() -> list[tuple[str, str]]:
         ("rare word", latin[min(4000, len(latin) - 1)]),
         ("two words", f"{latin[60]} {latin[700]}"),
         ("three words", f"{latin[20]} {latin[200]} {latin[2000 % len(latin)]}"),
-        ("2 letters (the word)", typed[:2]),
+        ("2-letter word", short[min(12, len(short) - 1)]),
         ("prefix (3 letters)", typed[:3]),
         # Generated text is drawn word by word by frequency, so only common words occur
         # side by side often: two of the commonest make a phrase found in ~10% of entries
