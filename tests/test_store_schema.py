@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from newsterm.models import EntryQuery, StorageError
-from newsterm.store import DB_FILENAME, SCHEMA_VERSION, Store, queries
+from newsterm.store import DB_FILENAME, SCHEMA_VERSION, DamagedDatabaseError, Store, queries
 from newsterm.store.schema import MIGRATIONS
 from tests.store_helpers import NOW, entry, feed_doc
 
@@ -134,6 +134,24 @@ def test_database_damaged_after_header_raises_storage_error(tmp_path: Path) -> N
     with pytest.raises(StorageError, match=str(path).replace("\\", "\\\\")):
         store = Store(path)
         store.list_feeds()
+
+
+def test_text_that_is_not_utf8_is_damage_and_never_echoed(tmp_path: Path) -> None:
+    # newsterm stores only valid text, so bytes that are not UTF-8 in a text column mean a
+    # page was written over. The error says "damaged" (so the way out is `newsterm repair`)
+    # and does not quote the bytes, which could be terminal escapes.
+    path = tmp_path / DB_FILENAME
+    with Store(path) as store:
+        store.add_feed("https://example.org/")
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE feeds SET title = CAST(x'ff1b5b33316d' AS TEXT)")
+    conn.commit()
+    conn.close()
+    with Store(path) as store, pytest.raises(DamagedDatabaseError) as raised:
+        store.list_feeds()
+    message = str(raised.value)
+    assert str(path) in message and "damaged" in message.replace(str(path), "")
+    assert "\x1b" not in message and "\ufffd" not in message
 
 
 def test_other_programs_database_is_refused(tmp_path: Path) -> None:

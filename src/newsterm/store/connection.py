@@ -86,6 +86,12 @@ def storage_error(path: Path, exc: BaseException) -> StorageError:
         return DamagedDatabaseError(message, path)
     if primary == sqlite3.SQLITE_CORRUPT or "malformed" in reason:
         return DamagedDatabaseError(f"database {path}: the file is damaged ({reason})", path)
+    if isinstance(exc, sqlite3.OperationalError) and reason.startswith("Could not decode"):
+        # Text is stored valid (see rows.valid_text), so only a page written over by
+        # something else holds bytes that are not UTF-8. The message quotes those bytes:
+        # left out, as they could be anything, terminal escapes included.
+        message = f"database {path}: the file is damaged (text that is not UTF-8)"
+        return DamagedDatabaseError(message, path)
     if primary == sqlite3.SQLITE_FULL:
         reason = f"the disk is full ({reason}); nothing was lost, free some space and retry"
     elif "unable to open" in reason or "readonly" in reason:
