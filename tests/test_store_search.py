@@ -302,6 +302,8 @@ def test_old_database_gets_the_current_index_keeping_state(tmp_path: Path, versi
             "SELECT sql FROM sqlite_master WHERE name = 'entries_fts'"
         ).fetchone()
         assert "prefix = '3'" in create
+        automerge = conn.execute("SELECT v FROM entries_fts_config WHERE k = 'automerge'")
+        assert automerge.fetchone() == (8,)
         names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
         assert "entries_fts_v4" not in names and "entries_fts_delete" in names
         assert conn.execute("INSERT INTO entries_fts(entries_fts) VALUES('integrity-check')")
