@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from pytest_httpserver import HTTPServer
-from textual.widgets import Label, Static
+from textual.widgets import Label
 from werkzeug import Request, Response
 
 from newsterm.config import BrowserSettings, Settings
@@ -85,10 +85,10 @@ async def test_open_marks_read_at_once_and_back_returns(store: Store) -> None:
         assert focused_id(app) == "reader"
         stored = store.get_entry(entry_id)
         assert stored is not None and stored.read
-        header = plain(reader.query_one("#reader-header", Static).content)
+        header = plain(reader.header_lines)
         assert stored.title in header and stored.feed_title in header and stored.link in header
         assert stored.author in header
-        body = plain(reader.query_one("#reader-body", Static).content)
+        body = plain(reader.body_lines)
         assert "Details" in body and "first point" in body
         assert feeds.unread_total == store.count_entries(EntryQuery(unread_only=True))
         await pilot.press("escape")
@@ -378,7 +378,7 @@ async def test_hostile_text_stays_literal(store: Store) -> None:
         line = list_lines(articles)[0]
         assert "[red]x[/red]" in line and "\x1b" not in line
         assert "[31mred[0m" in line  # the ESC byte is gone, the rest is plain text
-        header = plain(reader.query_one("#reader-header", Static).content)
+        header = plain(reader.header_lines)
         assert "[red]x[/red]" in header and "\x1b" not in header
         assert "Ada [i]Lovelace[/i]" in header
         assert "Hostile [bold]Feed[/bold]" in header

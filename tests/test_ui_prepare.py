@@ -11,7 +11,6 @@ import pytest
 from newsterm import content
 from newsterm.store import Store
 from newsterm.ui.widgets.reader import render_for_reader
-from newsterm.ui.widgets.rendered import LinesView, RenderedLines
 from tests.ui_helpers import filled_store, main_screen, make_app, panes, settle
 
 
@@ -50,8 +49,7 @@ async def test_the_next_articles_are_prepared_and_shown_as_rendered_afresh(store
             await settle(pilot)
             entry = reader.entry
             assert entry is not None and before is not None and entry.id != before.id
-            body = reader.query_one("#reader-body", LinesView).content
-            assert isinstance(body, RenderedLines)
+            body = reader.body_lines
             article = content.article_from_html(entry.body, title=entry.title, base_url=entry.link)
             fresh = render_for_reader(article, body.width)
             assert body.lines == fresh.body

@@ -8,14 +8,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from textual.widgets import Static
 
 from newsterm.content import Article
 from newsterm.models import ParsedEntry, ParsedFeed
 from newsterm.store import Store
 from newsterm.ui.widgets import reader as reader_module
 from newsterm.ui.widgets.reader import ReaderRendering
-from newsterm.ui.widgets.rendered import LinesView, RenderedLines
 from tests.ui_data import NOW
 from tests.ui_helpers import focused_id, make_app, panes, plain, settle
 
@@ -76,8 +74,7 @@ async def test_keys_are_handled_while_a_huge_body_is_formatted(
         await pilot.press("enter", "enter")  # the article list, then open "Huge"
         await pilot.pause()
         assert reader.entry is not None and reader.entry.title == "Huge"
-        body = reader.query_one("#reader-body", Static)
-        assert "Formatting" in plain(body.content)
+        assert "Formatting" in plain(reader.body_lines)
         assert threads and threads[0] is not threading.main_thread()
         # The worker is still busy with the body: keys are handled meanwhile.
         await pilot.press("escape")
@@ -85,11 +82,10 @@ async def test_keys_are_handled_while_a_huge_body_is_formatted(
         first = articles.cursor
         await pilot.press("j")
         assert articles.cursor == first + 1
-        assert "Formatting" in plain(body.content)
+        assert "Formatting" in plain(reader.body_lines)
         release.set()
         await settle(pilot)
-        assert isinstance(body.visual, RenderedLines)
-        shown = plain(body.content, width=200)
+        shown = plain(reader.body_lines, width=200)
         assert "Paragraph 0 talks about terminals and note 0[1]" in shown
         assert f"Paragraph {PARAGRAPHS - 1}" in shown
         assert len(reader.links) == PARAGRAPHS
@@ -103,29 +99,28 @@ async def test_a_huge_body_scrolls_and_reflows_at_a_new_width(store: Store) -> N
         _feeds, _articles, reader = panes(app)
         await pilot.press("enter", "enter")
         await settle(pilot)
-        body = reader.query_one("#reader-body", LinesView)
-        links = reader.query_one("#reader-links", LinesView)
-        visual = body.visual
-        assert isinstance(visual, RenderedLines)
+        visual = reader.body_lines
         assert visual.width == reader.scrollable_content_region.width - 2
-        assert body.size.height == len(visual.lines) > PARAGRAPHS
-        assert isinstance(links.visual, RenderedLines)
-        assert links.size.height == PARAGRAPHS + 2  # a blank line, the heading, the rows
+        assert len(visual.lines) > PARAGRAPHS
+        links = reader.links_lines
+        assert len(links) == PARAGRAPHS + 2  # a blank line, the heading, the rows
+        # Header, a blank line, the body, the links list, a blank line: all scroll.
+        assert reader.links_top == len(reader.header_lines) + 1 + len(visual)
+        assert reader.virtual_size.height == reader.links_top + len(links) + 1
         await pilot.press("G")
         assert reader.at_end
         await pilot.resize_terminal(160, 40)
         await settle(pilot)
-        wider = body.visual
-        assert isinstance(wider, RenderedLines) and wider is not visual
+        wider = reader.body_lines
+        assert wider is not visual
         assert wider.width == reader.scrollable_content_region.width - 2 > visual.width
         assert len(wider.lines) < len(visual.lines)
         # Only what was on screen was styled (a few screens as it scrolled), not the article.
-        assert len(body._strips) < len(wider.lines) // 10
+        assert len(reader._strips) < len(wider.lines) // 10
         # Back to the list, another article, then the big one again: shown without waiting.
         await pilot.press("escape", "j", "enter")
         await settle(pilot)
         assert reader.entry is not None and reader.entry.title == "Small"
         await pilot.press("escape", "k", "enter")
         assert reader.entry is not None and reader.entry.title == "Huge"
-        shown_again = body.visual
-        assert isinstance(shown_again, RenderedLines) and shown_again.lines is wider.lines
+        assert reader.body_lines.lines is wider.lines

@@ -110,9 +110,10 @@ async def test_clicking_a_numbered_link_opens_it(tmp_path: Path) -> None:
         _feeds, _articles, reader = panes(app)
         await pilot.press("enter", "enter")
         await settle(pilot)
-        links = reader.query_one("#reader-links")
-        # The list is: a blank line, a heading, then one row per link ("[1] https://…").
-        clicked = await pilot.click(links, offset=(8, 2))
+        assert reader.scroll_y == 0 and reader.links_lines
+        # The list is: a blank line, a heading, then one row per link ("[1] https://…"),
+        # below the pane's top border; its URLs start after the number and a cell of padding.
+        clicked = await pilot.click(reader, offset=(9, 1 + reader.links_top + 2))
         assert clicked
         assert await wait_for_text(pilot, record) == reader.links[0].url
     store.close()

@@ -3,8 +3,8 @@
 Bodies are converted (sanitised HTML -> Markdown) once and cached per entry, and rendered
 to lines at the pane's width; for big ones both happen in an exclusive thread worker whose
 result is dropped if the user has moved on (or the width changed meanwhile), so the UI
-thread never lays out a long article. The lines are shown by `LinesView`s, which style
-only what is on screen; clicked links go through one safe path.
+thread never lays out a long article. The reader is one Line-API view that styles only
+the lines on screen; clicked links go through one safe path.
 """
 
 from __future__ import annotations
@@ -20,10 +20,12 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events, work
-from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
+from textual.geometry import Region, Size
 from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.style import Style as TextualStyle
 from textual.worker import Worker, get_current_worker
 
 from newsterm import content
@@ -34,13 +36,19 @@ if TYPE_CHECKING:
     from newsterm.content import Article, ArticleCache, Link
 from newsterm.ui.formatting import absolute_date, one_line, relative_date
 from newsterm.ui.messages import forward_worker_failure
-from newsterm.ui.widgets.rendered import LinesView, RenderedLines
-from newsterm.ui.widgets.scrollbar import CachedScrollbars
+from newsterm.ui.widgets.rendered import RenderedLines
+from newsterm.ui.widgets.scrollbar import CachedScrollbars, set_virtual_size
 from newsterm.ui.widgets.styled_lines import LineStylesCache
 
 _LINK_KEYS = Binding.Group("Open link 1-9")
 _PREPARED = 8
 """Small articles kept rendered ahead (a few next ones; a shown one is taken out)."""
+_PADDING = 1
+"""Blank cells either side of the text."""
+_CACHED_STRIPS = 512
+"""Styled lines the reader keeps: a few screens' worth, not the whole article."""
+_STYLED_LINES = 96
+"""Lines kept framed for reuse as the reader scrolls back (see `LineStylesCache`)."""
 
 
 @dataclass(frozen=True)
@@ -102,6 +110,52 @@ def _links_list(links: tuple[Link, ...], width: int) -> list[list[Segment]]:
     return lines
 
 
+_NO_LINES = RenderedLines([], 0)
+_EMPTY_LINE = RenderedLines([[Segment("")]], 0)
+"""The line an empty part shows: no text, in the text's style (as an empty `Static`
+drew it, which a screenshot tells apart from the blank around it)."""
+
+
+def _note_lines(note: Text, width: int) -> RenderedLines:
+    """A short note (a hint, "Formatting…") as lines at `width`."""
+    return RenderedLines(content.render_lines(note, width=width), width)
+
+
+@dataclass(frozen=True, eq=False)
+class _Page:
+    """What the reader shows, top to bottom, with the blank lines between the parts.
+
+    Laid out as the header, body and links views it replaced were: a blank line under
+    the header; an empty body or links list still takes a (blank) line; a blank line
+    under the links list. Compared by identity: a new page is a new look.
+    """
+
+    header: RenderedLines
+    body: RenderedLines
+    links: RenderedLines
+
+    @property
+    def body_top(self) -> int:
+        return len(self.header) + 1
+
+    @property
+    def links_top(self) -> int:
+        return self.body_top + max(1, len(self.body))
+
+    @property
+    def height(self) -> int:
+        return self.links_top + max(1, len(self.links)) + 1
+
+    def line(self, number: int) -> tuple[RenderedLines, int] | None:
+        """The lines and index that line `number` of the page shows, or None if blank."""
+        if number < len(self.header):
+            return (self.header, number) if number >= 0 else None
+        for part, top in ((self.body, self.body_top), (self.links, self.links_top)):
+            if top <= number < top + max(1, len(part)):
+                return (part, number - top) if part.lines else (_EMPTY_LINE, 0)
+        return None
+
+
 @dataclass(frozen=True, slots=True)
 class ShownLink:
     """A numbered link of the shown article."""
@@ -111,7 +165,7 @@ class ShownLink:
     text: str
 
 
-class Reader(CachedScrollbars, VerticalScroll, can_focus=True, inherit_bindings=False):
+class Reader(CachedScrollbars, ScrollView, can_focus=True, inherit_bindings=False):
     """The open article: title, feed, author, date, link, then the body.
 
     | Key(s) | Description |
@@ -123,6 +177,11 @@ class Reader(CachedScrollbars, VerticalScroll, can_focus=True, inherit_bindings=
     | h, escape | Back to the article list. |
     | 1-9 | Open link 1-9 of the article. |
     | f | Choose a link by number. |
+
+    One Line-API view draws the header, the body and the links list from lines rendered
+    ahead: opening an article repaints one widget and never lays the screen out unless the
+    scrollbar comes or goes, where three views inside a scrolling container each had their
+    own repaint, and a layout whenever one of them changed height.
     """
 
     BINDING_GROUP_TITLE = "Reader"
@@ -151,9 +210,8 @@ class Reader(CachedScrollbars, VerticalScroll, can_focus=True, inherit_bindings=
 
     DEFAULT_CSS = """
     Reader {
-        & > #reader-header { padding: 0 1 1 1; }
-        & > #reader-body { padding: 0 1; }
-        & > #reader-links { padding: 0 1 1 1; }
+        overflow-x: hidden;
+        overflow-y: auto;
     }
     """
 
@@ -199,9 +257,9 @@ class Reader(CachedScrollbars, VerticalScroll, can_focus=True, inherit_bindings=
         classes: str | None = None,
     ) -> None:
         super().__init__(id=id, classes=classes)
-        # Its background (behind the header, body and links) is styled once per paint,
-        # not once per line: the whole pane repaints when another article opens.
-        self._styles_cache = LineStylesCache(16)
+        # Lines scrolled back into view, and the blank ones, keep their styling (see
+        # styled_lines); more would cost every full garbage collection.
+        self._styles_cache = LineStylesCache(_STYLED_LINES)
         self.now = now
         """The clock used for the relative date in the header."""
         self.entry: Entry | None = None
@@ -217,18 +275,19 @@ class Reader(CachedScrollbars, VerticalScroll, can_focus=True, inherit_bindings=
         # Small articles rendered ahead by `prepare`, by (entry id, version, width).
         self._prepared: dict[tuple[int, str, int], ReaderRendering] = {}
         self._prepared_lock = threading.Lock()
-        self._header_view = LinesView(id="reader-header")
-        self._body_view = LinesView(id="reader-body")
-        self._links_view = LinesView(id="reader-links")
-        # What each view shows, as far as its height goes (see `_put`).
-        self._shown_heights: dict[LinesView, int | None] = {}
+        self._page = _Page(_NO_LINES, _NO_LINES, _NO_LINES)
+        self._placeholder: Text | None = None
+        """The hint shown instead of an article (drawn again at a new width)."""
+        self._body_note: Text | None = None
+        """The note shown while a big body is formatted (drawn again at a new width)."""
         # The header last drawn: (entry, width, lines).
         self._header_lines: tuple[Entry, int, RenderedLines] | None = None
-
-    def compose(self) -> ComposeResult:
-        yield self._header_view
-        yield self._body_view
-        yield self._links_view
+        self._content_width = 0
+        # Styled lines of this page by line number, for the look they were drawn in.
+        self._strips: dict[int, Strip] = {}
+        self._strips_of: tuple[_Page, Style, Style, int] | None = None
+        self._painting: tuple[_Page, Style, Style, int] | None = None
+        self._blank: tuple[tuple[Style, int], Strip] | None = None
 
     def on_mount(self) -> None:
         self.show_placeholder()
@@ -249,21 +308,44 @@ class Reader(CachedScrollbars, VerticalScroll, can_focus=True, inherit_bindings=
             return []
         return [ShownLink(link.number, link.url, link.text) for link in self.article.links]
 
+    @property
+    def header_lines(self) -> RenderedLines:
+        """The header as shown (the placeholder's hint when no article is open)."""
+        return self._page.header
+
+    @property
+    def body_lines(self) -> RenderedLines:
+        """The body as shown (a note while a big one is formatted)."""
+        return self._page.body
+
+    @property
+    def links_lines(self) -> RenderedLines:
+        """The links list as shown (no lines when the article has no links)."""
+        return self._page.links
+
+    @property
+    def links_top(self) -> int:
+        """The line of the page (0 is the header's first) where the links list starts."""
+        return self._page.links_top
+
     def show_placeholder(self, message: str = "Open an article to read it here.") -> None:
         """Show a hint instead of an article."""
         self.entry = None
         self.article = None
         self._pending_width = 0
         self._header_lines = None
-        self._put(self._header_view, Text(message, style="dim"))
-        self._put(self._body_view, "")
-        self._put(self._links_view, "")
+        self._placeholder = Text(message, style="dim")
+        self._body_note = None
+        width = self._widths()[0]
+        self._set_page(_Page(_note_lines(self._placeholder, width), _NO_LINES, _NO_LINES))
         self.border_subtitle = ""
 
     def show(self, entry: Entry) -> None:
         """Show `entry`: the header at once, the body now or when its worker finishes."""
         self.entry = entry
         self.article = None
+        self._placeholder = None
+        self._body_note = None
         self.scroll_home(animate=False, immediate=True)
         self.border_subtitle = ""
         self._pending_width = 0
@@ -281,9 +363,7 @@ class Reader(CachedScrollbars, VerticalScroll, can_focus=True, inherit_bindings=
             ):
                 self._show_rendering(last[2])  # reopened: no need to wait for it again
                 return
-            self._show_header(entry, width)
-            self._put(self._body_view, Text("Formatting…", style="dim"))
-            self._put(self._links_view, "")
+            self._show_formatting(entry, width)
             self._render_later(entry, self.article, width)
             return
         if self.article is None:
@@ -298,7 +378,8 @@ class Reader(CachedScrollbars, VerticalScroll, can_focus=True, inherit_bindings=
         if self.entry is not None and self.entry.id == entry.id:
             self.entry = entry
             shown = self._header_lines
-            self._show_header(entry, shown[1] if shown is not None else self._widths()[1])
+            width = shown[1] if shown is not None else self._widths()[1]
+            self._set_page(replace(self._page, header=self._header_at(entry, width)))
 
     @property
     def at_end(self) -> bool:
@@ -382,52 +463,37 @@ class Reader(CachedScrollbars, VerticalScroll, can_focus=True, inherit_bindings=
         """Render on the UI thread, beside a scrollbar unless it fits without one."""
         wide, narrow = self._widths()
         rendering = self._take_prepared(entry, narrow) or render_for_reader(article, narrow)
-        # The header and the links list have a blank line below them (their padding).
-        header = len(self._header_at(entry, narrow)) + 1
-        height = header + len(rendering.body) + len(rendering.links) + 1
-        if narrow != wide and height <= self.content_region.height:
+        page = _Page(
+            self._header_at(entry, narrow),
+            RenderedLines(rendering.body, narrow),
+            RenderedLines(rendering.links, narrow),
+        )
+        if narrow != wide and page.height <= self.content_region.height:
             rendering = render_for_reader(article, wide)
         return rendering
 
     def _show_rendering(self, rendering: ReaderRendering) -> None:
         self._rendered_width = rendering.width
+        self._body_note = None
+        header = self._page.header
         if self.entry is not None:
-            self._show_header(self.entry, rendering.width)
-        self._put(self._body_view, RenderedLines(rendering.body, rendering.width))
-        self._put(
-            self._links_view,
-            RenderedLines(rendering.links, rendering.width) if rendering.links else "",
-        )
+            header = self._header_at(self.entry, rendering.width)
+        body = RenderedLines(rendering.body, rendering.width)
+        self._set_page(_Page(header, body, RenderedLines(rendering.links, rendering.width)))
         count = len(self.article.links) if self.article is not None else 0
         self.border_subtitle = f"{count} link{'s' if count != 1 else ''}" if count else ""
+
+    def _show_formatting(self, entry: Entry, width: int) -> None:
+        """The header of a big `entry` at `width`, and a note while its body is formatted."""
+        self._body_note = Text("Formatting…", style="dim")
+        note = _note_lines(self._body_note, self._widths()[0])
+        self._set_page(_Page(self._header_at(entry, width), note, _NO_LINES))
 
     def _widths(self) -> tuple[int, int]:
         """The body's width without and with a vertical scrollbar beside it."""
         # A hidden reader (narrow layout) has no width yet: assume the whole terminal.
         full = max(20, (self.content_region.width or self.app.size.width) - 2)
         return full, max(20, full - self.styles.scrollbar_size_vertical)
-
-    def _put(self, view: LinesView, shown: RenderedLines | Text | str) -> None:
-        """Show `shown` in `view`, laying the screen out again only if its height changes.
-
-        A layout costs a few milliseconds of the key that opens an article, and most
-        articles open into views as tall as the last one's: a header as long, no links
-        list (or a links list as long). The height of lines rendered ahead is their
-        number; that of a note in `Text` is not known here, so it always lays out.
-        """
-        height: int | None = None
-        if isinstance(shown, RenderedLines):
-            height = len(shown)
-        elif isinstance(shown, str) and not shown:
-            height = -1  # nothing shown (a height of its own, kept apart from no lines)
-            if self._shown_heights.get(view) == -1:
-                # Already empty. A refresh of an empty (so unplaced) view would have
-                # Textual arrange the whole screen afresh to find it (0.5 ms).
-                return
-        known = view in self._shown_heights
-        before = self._shown_heights.get(view)
-        self._shown_heights[view] = height
-        view.update(shown, layout=not known or height is None or height != before)
 
     def _header_at(self, entry: Entry, width: int) -> RenderedLines:
         """The header of `entry` rendered at `width` (kept for the next call)."""
@@ -438,33 +504,100 @@ class Reader(CachedScrollbars, VerticalScroll, can_focus=True, inherit_bindings=
         self._header_lines = (entry, width, lines)
         return lines
 
-    def _show_header(self, entry: Entry, width: int) -> None:
-        lines = self._header_at(entry, width)
-        if self._header_view.visual is not lines:
-            self._put(self._header_view, lines)
+    def _set_page(self, page: _Page) -> None:
+        """Show `page`, laying the screen out again only if the scrollbar comes or goes.
 
-    def on_lines_view_resized(self, message: LinesView.Resized) -> None:
-        """A view's width changed (resize, a scrollbar came or went): render it again."""
-        message.stop()
+        The reader's place on screen does not depend on what it shows; a new height
+        changes only the scrollbar's thumb, unless the bar appears or disappears (which
+        changes the width the lines fit in).
+        """
+        self._page = page
+        set_virtual_size(self, Size(self.size.width, page.height))
+        self.refresh()
+
+    def on_resize(self, event: events.Resize) -> None:
+        """A new width (the terminal's, or the pane's): render what is shown again."""
+        width = self.content_region.width
+        if width == self._content_width or width < 1:  # the same, or hidden
+            return
+        self._content_width = width
+        full, narrow = self._widths()
         entry, article = self.entry, self.article
-        width = max(20, message.width)
-        if message.view is self._header_view:
-            if entry is not None and message.width >= 1:
-                self._show_header(entry, width)
+        if entry is None:
+            if self._placeholder is not None:
+                self._set_page(_Page(_note_lines(self._placeholder, full), _NO_LINES, _NO_LINES))
             return
-        if (
-            message.view.id != "reader-body"
-            or entry is None
-            or article is None
-            or message.width < 1  # hidden
-            or width == self._rendered_width
-            or self._pending_width  # a render is on its way; checked when it arrives
-        ):
+        if self._body_note is not None or article is None:
+            if not self._pending_width:
+                return
+            self._show_formatting(entry, narrow)
+            self._render_later(entry, article, narrow)
             return
+        if self._pending_width:
+            return  # a render is on its way; checked when it arrives
         if _is_big(entry):
-            self._render_later(entry, article, width)
+            self._render_later(entry, article, narrow)
         else:
-            self._show_rendering(render_for_reader(article, width))
+            self._show_rendering(self._render_small(entry, article))
+
+    # -- drawing ------------------------------------------------------------------------
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # What every line depends on is read once per paint, not once per line: Textual
+        # works the styles and regions out afresh each time they are asked for.
+        self._painting = (
+            self._page,
+            self.visual_style.rich_style,
+            self._fill(),
+            self.scrollable_content_region.width,
+        )
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._painting = None
+
+    def render_line(self, y: int) -> Strip:
+        look = self._painting
+        if look is None:
+            look = (
+                self._page,
+                self.visual_style.rich_style,
+                self._fill(),
+                self.scrollable_content_region.width,
+            )
+        if self._strips_of != look or len(self._strips) > _CACHED_STRIPS:
+            self._strips = {}
+            self._strips_of = look
+        number = y + int(self.scroll_y)
+        strip = self._strips.get(number)
+        if strip is None:
+            page, base, fill, width = look
+            strip = self._draw_line(page.line(number), base, fill, width)
+            self._strips[number] = strip
+        return strip
+
+    def _fill(self) -> Style:
+        """The style of the cells beside and below the text: the pane's background, as
+        Textual pads a line with it."""
+        base_background, background = self.background_colors
+        return TextualStyle(background=base_background + background).rich_style
+
+    def _draw_line(
+        self, line: tuple[RenderedLines, int] | None, base: Style, fill: Style, width: int
+    ) -> Strip:
+        """A line of the page, padded as the pane pads it, or a blank line."""
+        if line is None:
+            return self._blank_line(fill, width)
+        lines, y = line
+        text = lines.styled_line(y, base).adjust_cell_length(max(0, width - _PADDING * 2), fill)
+        pad = Segment(" " * _PADDING, fill)
+        return Strip([pad, *text, pad], width)
+
+    def _blank_line(self, fill: Style, width: int) -> Strip:
+        """The same blank strip for every blank line, so it is styled once."""
+        blank = self._blank
+        if blank is None or blank[0] != (fill, width):
+            blank = self._blank = ((fill, width), Strip.blank(width, fill))
+        return blank[1]
 
     def _header(self, entry: Entry) -> Group:
         title = Text(one_line(entry.title) or "(untitled)", style="bold")

@@ -15,7 +15,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from newsterm.ui.widgets.component_styles import KeptComponentStyles
-from newsterm.ui.widgets.scrollbar import CachedScrollbars
+from newsterm.ui.widgets.scrollbar import CachedScrollbars, set_virtual_size
 from newsterm.ui.widgets.styled_lines import LineStylesCache
 
 STYLED_ROWS = 192
@@ -113,29 +113,8 @@ class RowList(
 
     # -- geometry and cursor ------------------------------------------------------------
     def _set_height(self) -> None:
-        """Make the scrollable height the number of rows.
-
-        Textual lays the whole screen out again for a new virtual size (and repaints
-        the scrollbars in a frame of their own after it), but this view's place and
-        size on screen depend only on whether its scrollbar shows: when that stays as
-        it is, as between two lists longer than the view, only the view and its
-        scrollbar are repainted.
-        """
-        size = Size(self.size.width, self.row_count)
-        if size == self.virtual_size:
-            return
-        height = self.container_size.height
-        scrollbar = size.height > height
-        if (
-            self.is_mounted
-            and height > 0
-            and scrollbar == (self.virtual_size.height > height) == self.show_vertical_scrollbar
-        ):
-            self.set_reactive(ScrollView.virtual_size, size)
-            self._scroll_update(size)  # the scrollbar's thumb, and the scroll kept in range
-            self.refresh()
-        else:
-            self.virtual_size = size
+        """Make the scrollable height the number of rows (see `set_virtual_size`)."""
+        set_virtual_size(self, Size(self.size.width, self.row_count))
 
     def _scroll_cursor_into_view(self) -> None:
         height = self.scrollable_content_region.height

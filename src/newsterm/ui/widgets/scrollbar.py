@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 from rich.color import Color
 from rich.style import Style
 from textual.cache import LRUCache
-from textual.geometry import Region
+from textual.geometry import Region, Size
+from textual.scroll_view import ScrollView
 from textual.scrollbar import ScrollBar, ScrollBarRender
 from textual.strip import Strip
 
@@ -112,3 +113,31 @@ class CachedScrollbars(_ScrollingWidget):
             self._vertical_scrollbar = bar
             self.app._start_widget(self, bar)
         return self._vertical_scrollbar
+
+
+def set_virtual_size(view: ScrollView, size: Size) -> None:
+    """Give `view` a new scrollable size, laying the screen out only if its vertical
+    scrollbar comes or goes.
+
+    Textual lays the whole screen out again for a new virtual size (and repaints the
+    scrollbars in a frame of their own after it), but a view's place and size on screen
+    depend only on whether its scrollbar shows: when that stays as it is, as between two
+    lists or two articles longer than the view, only the view and its scrollbar are
+    repainted.
+    """
+    if size == view.virtual_size:
+        return
+    height = view.container_size.height
+    scrollbar = size.height > height
+    if (
+        view.is_mounted
+        and height > 0
+        and scrollbar == (view.virtual_size.height > height) == view.show_vertical_scrollbar
+    ):
+        view.set_reactive(ScrollView.virtual_size, size)
+        # Textual's private `_scroll_update` is what the reactive's watcher would run
+        # besides the layout: the scrollbar's thumb, and the scroll kept in range.
+        view._scroll_update(size)
+        view.refresh()
+    else:
+        view.virtual_size = size
