@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
-from rich.console import Group, RenderableType
+from rich.console import Console, Group, RenderableType
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -116,9 +116,14 @@ _EMPTY_LINE = RenderedLines([[Segment("")]], 0)
 drew it, which a screenshot tells apart from the blank around it)."""
 
 
-def _note_lines(note: Text, width: int) -> RenderedLines:
-    """A short note (a hint, "Formatting…") as lines at `width`."""
-    return RenderedLines(content.render_lines(note, width=width), width)
+def _note_lines(note: Text, width: int, console: Console) -> RenderedLines:
+    """A short note (a hint, "Formatting…") as lines at `width`.
+
+    Wrapped by Rich alone: the placeholder is drawn at start-up, and the article renderer
+    (`content.render_lines`) would import Markdown parsing first, 60 ms of every launch.
+    """
+    wrapped = note.wrap(console, max(1, width))
+    return RenderedLines([list(line.render(console)) for line in wrapped], width)
 
 
 @dataclass(frozen=True, eq=False)
@@ -337,7 +342,7 @@ class Reader(CachedScrollbars, ScrollView, can_focus=True, inherit_bindings=Fals
         self._placeholder = Text(message, style="dim")
         self._body_note = None
         width = self._widths()[0]
-        self._set_page(_Page(_note_lines(self._placeholder, width), _NO_LINES, _NO_LINES))
+        self._set_page(self._placeholder_page(self._placeholder, width))
         self.border_subtitle = ""
 
     def show(self, entry: Entry) -> None:
@@ -483,10 +488,14 @@ class Reader(CachedScrollbars, ScrollView, can_focus=True, inherit_bindings=Fals
         count = len(self.article.links) if self.article is not None else 0
         self.border_subtitle = f"{count} link{'s' if count != 1 else ''}" if count else ""
 
+    def _placeholder_page(self, hint: Text, width: int) -> _Page:
+        """A page of just `hint` at `width`, where the header goes."""
+        return _Page(_note_lines(hint, width, self.app.console), _NO_LINES, _NO_LINES)
+
     def _show_formatting(self, entry: Entry, width: int) -> None:
         """The header of a big `entry` at `width`, and a note while its body is formatted."""
         self._body_note = Text("Formatting…", style="dim")
-        note = _note_lines(self._body_note, self._widths()[0])
+        note = _note_lines(self._body_note, self._widths()[0], self.app.console)
         self._set_page(_Page(self._header_at(entry, width), note, _NO_LINES))
 
     def _widths(self) -> tuple[int, int]:
@@ -525,7 +534,7 @@ class Reader(CachedScrollbars, ScrollView, can_focus=True, inherit_bindings=Fals
         entry, article = self.entry, self.article
         if entry is None:
             if self._placeholder is not None:
-                self._set_page(_Page(_note_lines(self._placeholder, full), _NO_LINES, _NO_LINES))
+                self._set_page(self._placeholder_page(self._placeholder, full))
             return
         if self._body_note is not None or article is None:
             if not self._pending_width:
