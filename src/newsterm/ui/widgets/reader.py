@@ -122,8 +122,8 @@ def _note_lines(note: Text, width: int, console: Console) -> RenderedLines:
     Wrapped by Rich alone: the placeholder is drawn at start-up, and the article renderer
     (`content.render_lines`) would import Markdown parsing first, 60 ms of every launch.
     """
-    wrapped = note.wrap(console, max(1, width))
-    return RenderedLines([list(line.render(console)) for line in wrapped], width)
+    options = console.options.update_width(max(1, width))
+    return RenderedLines(console.render_lines(note, options, pad=False), width)
 
 
 @dataclass(frozen=True, eq=False)
