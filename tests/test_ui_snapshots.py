@@ -70,6 +70,11 @@ def test_main_screen_with_an_article_open(
     assert snap_compare(app, terminal_size=size, run_before=_steps(open_article))
 
 
+def test_main_screen_at_start(snap_compare: SnapCompare, store: Store) -> None:
+    # What a launch shows first: the All view, and the reader's dim hint (wide layout).
+    assert snap_compare(make_app(store), terminal_size=(120, 40), run_before=_steps())
+
+
 @pytest.mark.parametrize("size", SIZES)
 def test_welcome_screen(snap_compare: SnapCompare, tmp_path: Path, size: tuple[int, int]) -> None:
     empty = Store.in_dir(tmp_path / "empty")
