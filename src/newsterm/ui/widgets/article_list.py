@@ -12,6 +12,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import ClassVar
 
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events, work
@@ -32,14 +34,23 @@ from newsterm.ui.widgets.row_list import RowList
 FIRST_PAGE = 60
 """Rows shown at once when a big list opens, before all its ids have loaded."""
 PREFETCH_MARGIN = 40
+"""Rows fetched above and below the visible window in one query."""
 UNREAD_SCAN_WINDOW = 200
 """Rows read per query when looking upwards for an unread entry."""
-"""Rows fetched above and below the visible window in one query."""
 DATE_WIDTH = 8
 """Cells for the relative date column ("23h", "Mar 14", "Jan 2014")."""
 
 _MISSING = EntrySummary(0, 0, "", "", "", "", None, True, False)
 """Stands in for an id that vanished from the store between listing and drawing."""
+
+
+def _fit(text: str, width: int) -> str:
+    """`text` in exactly `width` cells: cut with an ellipsis, or padded (as Rich's
+    `Text.truncate(width, overflow="ellipsis", pad=True)` does)."""
+    length = cell_len(text)
+    if length > width:
+        return set_cell_size(text, width - 1) + "…"
+    return text + " " * (width - length)
 
 
 class ArticleList(RowList, can_focus=True, inherit_bindings=False):
@@ -500,26 +511,31 @@ class ArticleList(RowList, can_focus=True, inherit_bindings=False):
         feed_width = min(22, max(8, width // 5)) if show_feed and width >= 50 else 0
         title_width = max(1, width - 3 - DATE_WIDTH - 1 - (feed_width + 1 if feed_width else 0))
 
-        text = Text(style=row_style, no_wrap=True, end="")
-        text.append("●" if unread else " ", style("article-list--mark"))
-        text.append("★" if summary.starred else " ", style("article-list--star"))
-        text.append(" ")
-        title = Text(one_line(summary.title) or "(untitled)", no_wrap=True, end="")
-        title.truncate(title_width, overflow="ellipsis", pad=True)
-        title.stylize(style("article-list--unread" if unread else "article-list--read"))
-        text.append_text(title)
+        # Segments are built here rather than through a Rich `Text`: the same cells and
+        # styles (a column's style over the row's, the cursor's over both, as Text's spans
+        # combine them) in a fraction of the time, and a feed switch draws every row.
+        cursor = style(cursor_class) if is_cursor else None
+
+        def cell(text: str, column: Style | None = None) -> Segment:
+            combined = row_style if column is None else row_style + column
+            return Segment(text, combined if cursor is None else combined + cursor)
+
+        segments = [
+            cell("●" if unread else " ", style("article-list--mark")),
+            cell("★" if summary.starred else " ", style("article-list--star")),
+            cell(" "),
+            cell(
+                _fit(one_line(summary.title) or "(untitled)", title_width),
+                style("article-list--unread" if unread else "article-list--read"),
+            ),
+        ]
         if feed_width:
-            feed = Text(one_line(summary.feed_title), no_wrap=True, end="")
-            feed.truncate(feed_width, overflow="ellipsis", pad=True)
-            feed.stylize(style("article-list--feed"))
-            text.append(" ")
-            text.append_text(feed)
-        text.append(" ")
-        text.append(date.rjust(DATE_WIDTH), style("article-list--date"))
-        if is_cursor:
-            # The cursor colours must win over the per-column foregrounds.
-            text.stylize(style(cursor_class))
-        segments = list(text.render(self.app.console))
+            segments.append(cell(" "))
+            segments.append(
+                cell(_fit(one_line(summary.feed_title), feed_width), style("article-list--feed"))
+            )
+        segments.append(cell(" "))
+        segments.append(cell(date.rjust(DATE_WIDTH), style("article-list--date")))
         return Strip(segments).adjust_cell_length(width, row_style)
 
     # -- cursor -------------------------------------------------------------------------
