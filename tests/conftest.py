@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from pytest_httpserver import HTTPServer
 
+from newsterm.store import Store
 from tests.paths import CORPUS
 
 
@@ -44,6 +45,19 @@ def threaded_httpserver() -> Iterator[HTTPServer]:
     server.clear()
     if server.is_running():
         server.stop()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    """A store filled with the UI data set (tests/ui_data.py), closed after the test.
+
+    Modules that need another store define a `store` fixture of their own, which wins.
+    """
+    from tests.ui_helpers import filled_store  # imports the app: only where it is used
+
+    store = filled_store(tmp_path / "data")
+    yield store
+    store.close()
 
 
 @pytest.fixture

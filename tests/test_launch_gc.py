@@ -10,14 +10,13 @@ from __future__ import annotations
 import gc
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from newsterm.store import Store
 from newsterm.ui.collector import IDLE_S, RARE_FULL, IdleCollector
-from tests.ui_helpers import filled_store, make_app, settle
+from tests.ui_helpers import make_app, settle
 
 _REPORT_GC_AT_EXIT = (
     "import atexit, gc, sys\n"
@@ -39,13 +38,6 @@ def test_a_command_runs_with_the_collector_on(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "collector on: True frozen: 0" in done.stdout
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    store = filled_store(tmp_path / "data")
-    yield store
-    store.close()
 
 
 @pytest.mark.usefixtures("collector_off")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -36,13 +35,6 @@ from tests.ui_helpers import (
 )
 
 assert screens  # the package imports cleanly
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    store = filled_store(tmp_path / "data")
-    yield store
-    store.close()
 
 
 def _feed_id(store: Store, title: str) -> int:

@@ -5,11 +5,8 @@ same row, cell for cell and style for style, whatever the title holds."""
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 
-import pytest
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -19,7 +16,7 @@ from newsterm.models import EntrySummary
 from newsterm.store import Store
 from newsterm.ui.formatting import one_line
 from newsterm.ui.widgets.article_list import DATE_WIDTH, ArticleList
-from tests.ui_helpers import filled_store, make_app, panes, settle
+from tests.ui_helpers import make_app, panes, settle
 
 HARD_TITLES = [
     "",
@@ -34,13 +31,6 @@ HARD_TITLES = [
     "w" * 500,
 ]
 POOL = "abc XYZ 新闻报道ﾊﾝ😀é\u0301\u200b[]/\\…★●"
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    store = filled_store(tmp_path / "data")
-    yield store
-    store.close()
 
 
 def rich_row(

@@ -3,22 +3,11 @@ cursor on one item while the article list still shows another."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from newsterm.store import Store
 from newsterm.ui.app import NewstermApp
-from tests.ui_helpers import filled_store, make_app, panes, settle
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    store = filled_store(tmp_path / "data")
-    yield store
-    store.close()
+from tests.ui_helpers import make_app, panes, settle
 
 
 def _record_paints(app: NewstermApp, seen: list[tuple[str | None, str | None, str]]) -> None:

@@ -3,22 +3,12 @@ ahead; opening one shows exactly what rendering it then would have shown."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from newsterm import content
 from newsterm.store import Store
 from newsterm.ui.widgets.reader import render_for_reader
-from tests.ui_helpers import filled_store, main_screen, make_app, panes, settle
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    store = filled_store(tmp_path / "data")
-    yield store
-    store.close()
+from tests.ui_helpers import main_screen, make_app, panes, settle
 
 
 async def test_the_next_articles_are_prepared_and_shown_as_rendered_afresh(store: Store) -> None:

@@ -2,21 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
 from newsterm.store import Store
 from newsterm.ui.widgets.row_list import RowList
-from tests.ui_helpers import filled_store, focused_id, main_screen, make_app, panes, settle
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    store = filled_store(tmp_path / "data")
-    yield store
-    store.close()
+from tests.ui_helpers import focused_id, main_screen, make_app, panes, settle
 
 
 def _rows(view: RowList) -> list[list[tuple[str, object]]]:

@@ -3,8 +3,6 @@ working out its look again (Textual asks every bar on a repainted stretch of scr
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,14 +10,7 @@ from textual.geometry import Region
 
 from newsterm.store import Store
 from newsterm.ui.widgets.scrollbar import CachedScrollBar
-from tests.ui_helpers import filled_store, make_app, panes, settle
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    store = filled_store(tmp_path / "data")
-    yield store
-    store.close()
+from tests.ui_helpers import make_app, panes, settle
 
 
 async def test_a_clean_bar_redraws_from_its_last_lines(

@@ -8,7 +8,7 @@ changed snapshot in the HTML report pytest writes, then accept it with
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -22,13 +22,6 @@ from tests.ui_helpers import filled_store, make_app, panes, settle
 SIZES = [pytest.param((120, 40), id="120x40"), pytest.param((80, 24), id="80x24")]
 SnapCompare = Callable[..., bool]
 Step = Callable[[Pilot[None]], Awaitable[None]]
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    store = filled_store(tmp_path / "data")
-    yield store
-    store.close()
 
 
 def _feed_key(store: Store, title: str) -> str:

@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from newsterm.store import Store
 from newsterm.ui.widgets.status_bar import StatusBar
-from tests.ui_helpers import filled_store, main_screen, make_app, settle
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    store = filled_store(tmp_path / "data")
-    yield store
-    store.close()
+from tests.ui_helpers import main_screen, make_app, settle
 
 
 def _segments(bar: StatusBar) -> list[tuple[str, object]]:

@@ -3,8 +3,6 @@ is what Textual's own styles cache would draw, in each focus look."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,14 +13,7 @@ from textual.widget import Widget
 
 from newsterm.store import Store
 from newsterm.ui.widgets.styled_lines import LineStylesCache
-from tests.ui_helpers import filled_store, main_screen, make_app, panes, settle
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    store = filled_store(tmp_path / "data")
-    yield store
-    store.close()
+from tests.ui_helpers import main_screen, make_app, panes, settle
 
 
 def _painted(view: Widget) -> list[Strip]:

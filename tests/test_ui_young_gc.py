@@ -4,22 +4,13 @@ the key is handled (see `newsterm.ui.collector`)."""
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from newsterm.store import Store
 from newsterm.ui.collector import MIDDLE, RARE_YOUNG, YOUNG_ENOUGH, IdleCollector
-from tests.ui_helpers import filled_store, make_app, settle
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    store = filled_store(tmp_path / "data")
-    yield store
-    store.close()
+from tests.ui_helpers import make_app, settle
 
 
 @pytest.mark.usefixtures("collector_off")
