@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import os
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -49,23 +48,6 @@ def _warm_up() -> None:
     content.render_article  # noqa: B018
 
 
-def _start_resource_tracker() -> None:
-    """Start multiprocessing's resource tracker while stderr is still the real one.
-
-    A big refresh parses in a process pool, whose first semaphore starts the tracker
-    with `sys.stderr.fileno()`; inside a running Textual app stderr is a capture object
-    whose fileno is -1, so starting it then fails ("bad value(s) in fds_to_keep").
-    """
-    if os.name != "posix":
-        return
-    try:
-        from multiprocessing import resource_tracker
-
-        resource_tracker.ensure_running()
-    except (OSError, ValueError):  # pragma: no cover - a refresh then parses in threads
-        pass
-
-
 class NewstermApp(App[None]):
     """A three-pane feed reader over a `Store`.
 
@@ -96,8 +78,6 @@ class NewstermApp(App[None]):
     ) -> None:
         super().__init__()
         self.started = time.perf_counter()
-        if not offline:
-            _start_resource_tracker()
         self.store = store
         """The database every pane reads from."""
         self.settings = settings or Settings()

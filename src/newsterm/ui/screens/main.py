@@ -199,7 +199,9 @@ class MainScreen(Screen[None], inherit_bindings=False):
         if not feeds:
             self.call_after_refresh(self._welcome)
         elif app.settings.refresh_on_start:
-            self.refresher.refresh_due()
+            # After the first paint: the refresh's thread imports the fetching stack, and
+            # holding the interpreter lock for that delayed the cached lists by ~70 ms.
+            self.call_after_refresh(self.refresher.refresh_due)
 
     def _check_keymap(self) -> None:
         """Report keymap entries that name no binding or take a key already in use."""
