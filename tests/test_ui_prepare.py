@@ -3,11 +3,16 @@ ahead; opening one shows exactly what rendering it then would have shown."""
 
 from __future__ import annotations
 
+import threading
+from pathlib import Path
+
 import pytest
 
 from newsterm import content
 from newsterm.store import Store
-from newsterm.ui.widgets.reader import render_for_reader
+from newsterm.ui.widgets import reader as reader_module
+from newsterm.ui.widgets.reader import ReaderRendering, render_for_reader
+from tests.store_helpers import NOW, entry, feed_doc
 from tests.ui_helpers import main_screen, make_app, panes, settle
 
 
@@ -71,3 +76,51 @@ async def test_a_failing_preparation_is_silent(
         assert reader.entry is not None
         assert not reader._prepared
         assert not [n for n in app._notifications if "locked" in n.message]
+
+
+async def test_a_short_next_article_is_prepared_at_the_width_it_is_shown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Short bodies fit the pane without a scrollbar, so they are shown at the full
+    # width, not the width beside a scrollbar that is tried first: both are prepared.
+    store = Store.in_dir(tmp_path)
+    feed = store.add_feed("https://short.example/")
+    store.store_feed(
+        feed.id,
+        feed_doc(
+            *(entry(f"s{n}", content=f"<p>Short body {n}.</p>", hours_ago=n) for n in range(4))
+        ),
+        now=NOW,
+    )
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        feeds, _articles, reader = panes(app)
+        screen = main_screen(app)
+        assert feeds.select_key("view:all")
+        screen.focus_pane("articles")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        wide, narrow = reader._widths()
+        assert wide > narrow
+        rendered_on_ui_thread: list[int] = []
+        render = reader_module.render_for_reader
+
+        def counting(article: content.Article, width: int) -> ReaderRendering:
+            if threading.current_thread() is threading.main_thread():
+                rendered_on_ui_thread.append(width)
+            return render(article, width)
+
+        monkeypatch.setattr(reader_module, "render_for_reader", counting)
+        before = reader.entry
+        screen.focus_pane("articles")
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert reader.entry is not None and before is not None
+        assert reader.entry.id != before.id
+        assert reader.body_lines.width == wide  # no scrollbar: the full width
+        assert rendered_on_ui_thread == []
+        assert reader.entry.id not in {entry_id for entry_id, _v, _w in reader._prepared}
+    store.close()

@@ -368,7 +368,7 @@ class MainScreen(Screen[None], inherit_bindings=False):
             return
         reader = self.reader
         self._prepare_entries(
-            reader, target.query, shown_id, articles.neighbour_id(1), reader.prepare_width
+            reader, target.query, shown_id, articles.neighbour_id(1), reader.prepare_size
         )
 
     @work(
@@ -384,7 +384,7 @@ class MainScreen(Screen[None], inherit_bindings=False):
         query: EntryQuery,
         shown_id: int,
         next_row_id: int | None,
-        width: int,
+        size: tuple[int, int, int],
     ) -> None:
         worker = get_current_worker()
         store = self.napp.store
@@ -392,7 +392,7 @@ class MainScreen(Screen[None], inherit_bindings=False):
             next_unread = store.next_unread(query, shown_id)
             ids = dict.fromkeys(i for i in (next_row_id, next_unread) if i is not None)
             entries = [entry for i in ids if (entry := store.get_entry(i)) is not None]
-            reader.prepare(entries, width, lambda: worker.is_cancelled)
+            reader.prepare(entries, size, lambda: worker.is_cancelled)
         except Exception:  # best effort: an article not prepared is rendered when opened
             return
 

@@ -429,24 +429,28 @@ class Reader(CachedScrollbars, ScrollView, can_focus=True, inherit_bindings=Fals
             self._show_rendering(message.rendering)
 
     @property
-    def prepare_width(self) -> int:
-        """The width `prepare` renders at: beside a scrollbar, as a small body is first
-        tried (read on the UI thread, before preparing in another)."""
-        return self._widths()[1]
+    def prepare_size(self) -> tuple[int, int, int]:
+        """What `prepare` renders for, read on the UI thread before preparing in another:
+        the body's width beside a scrollbar (as a small body is first tried), without one,
+        and the pane's height."""
+        wide, narrow = self._widths()
+        return narrow, wide, self.content_region.height
 
-    def prepare(self, entries: Sequence[Entry], width: int, cancelled: Callable[[], bool]) -> None:
+    def prepare(
+        self, entries: Sequence[Entry], size: tuple[int, int, int], cancelled: Callable[[], bool]
+    ) -> None:
         """Convert and render small `entries` now, so opening one of them next is quick.
 
-        Thread-safe, and meant for a worker: it touches no widget. The screen prepares
-        what n or the next row would open while the user reads.
+        `size` is `prepare_size`. Thread-safe, and meant for a worker: it touches no
+        widget. The screen prepares what n or the next row would open while the user reads.
         """
+        narrow, wide, height = size
         for entry in entries:
             if cancelled():
                 return
             version = _version(entry)
-            key = (entry.id, version, width)
             with self._prepared_lock:
-                if _is_big(entry) or key in self._prepared:
+                if _is_big(entry) or (entry.id, version, narrow) in self._prepared:
                     continue
             article = self.cache.get(entry.id, version)
             if article is None:
@@ -454,27 +458,38 @@ class Reader(CachedScrollbars, ScrollView, can_focus=True, inherit_bindings=Fals
                     entry.body, title=entry.title, base_url=entry.link
                 )
                 self.cache.put(entry.id, version, article)
-            rendering = render_for_reader(article, width)
+            renderings = {narrow: render_for_reader(article, narrow)}
+            shown = renderings[narrow]
+            if wide != narrow and len(shown.body) + len(shown.links) < height:
+                # It may fit without a scrollbar (the header adds a few lines) and is then
+                # shown at the full width: have that ready too, or opening it renders there.
+                renderings[wide] = render_for_reader(article, wide)
             with self._prepared_lock:
-                self._prepared[key] = rendering
+                for width, rendering in renderings.items():
+                    self._prepared[(entry.id, version, width)] = rendering
                 while len(self._prepared) > _PREPARED:
                     del self._prepared[next(iter(self._prepared))]
 
-    def _take_prepared(self, entry: Entry, width: int) -> ReaderRendering | None:
+    def _take_prepared(self, entry: Entry) -> dict[int, ReaderRendering]:
+        """What was prepared for `entry`, by width (taken out: each is shown once)."""
+        version = _version(entry)
         with self._prepared_lock:
-            return self._prepared.pop((entry.id, _version(entry), width), None)
+            keys = [key for key in self._prepared if key[:2] == (entry.id, version)]
+            return {key[2]: self._prepared.pop(key) for key in keys}
 
     def _render_small(self, entry: Entry, article: Article) -> ReaderRendering:
-        """Render on the UI thread, beside a scrollbar unless it fits without one."""
+        """Render on the UI thread (unless prepared), beside a scrollbar unless it fits
+        without one."""
         wide, narrow = self._widths()
-        rendering = self._take_prepared(entry, narrow) or render_for_reader(article, narrow)
+        prepared = self._take_prepared(entry)
+        rendering = prepared.get(narrow) or render_for_reader(article, narrow)
         page = _Page(
             self._header_at(entry, narrow),
             RenderedLines(rendering.body, narrow),
             RenderedLines(rendering.links, narrow),
         )
         if narrow != wide and page.height <= self.content_region.height:
-            rendering = render_for_reader(article, wide)
+            rendering = prepared.get(wide) or render_for_reader(article, wide)
         return rendering
 
     def _show_rendering(self, rendering: ReaderRendering) -> None:
