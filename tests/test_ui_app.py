@@ -676,3 +676,31 @@ async def test_own_marks_do_not_reload_the_list(
         # What was just read stays listed (and under the cursor) until a real reload.
         assert list(articles.entry_ids) == listed
         assert reader.entry is not None and reader.entry.id == listed[0]
+
+
+async def test_the_refresh_on_start_begins_after_the_first_paint(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The refresh's thread imports the whole fetching stack: started before the first
+    # paint, it held the interpreter lock while the cached lists were being drawn.
+    from newsterm.ui.app import NewstermApp
+    from newsterm.ui.refresher import Refresher
+
+    paints: list[object] = []
+    paints_when_started: list[int] = []
+    display = NewstermApp._display
+
+    def counting_display(self: NewstermApp, screen: object, renderable: object) -> None:
+        if renderable is not None:
+            paints.append(screen)
+        display(self, screen, renderable)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(NewstermApp, "_display", counting_display)
+    monkeypatch.setattr(
+        Refresher, "refresh_due", lambda self: paints_when_started.append(len(paints))
+    )
+    app = make_app(store, settings=Settings(refresh_on_start=True, refresh_interval=0))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+    assert len(paints_when_started) == 1
+    assert paints_when_started[0] >= 1
