@@ -121,3 +121,16 @@ def test_add_feed_dialog(snap_compare: SnapCompare, tmp_path: Path) -> None:
 
     assert snap_compare(app, terminal_size=(120, 40), run_before=_steps(add))
     store.close()
+
+
+def test_edit_feed_dialog(snap_compare: SnapCompare, store: Store) -> None:
+    app = make_app(store)
+    key = _feed_key(store, "Tidy Python")
+
+    async def edit(pilot: Pilot[None]) -> None:
+        feeds, _articles, _reader = panes(app)
+        feeds.select_key(key)
+        await settle(pilot)
+        await pilot.press("E")
+
+    assert snap_compare(app, terminal_size=(120, 40), run_before=_steps(edit))

@@ -1,5 +1,6 @@
 """The main screen: feed list, article list and reader, a status line, and the commands
-that span panes (marking, refreshing, adding and deleting feeds, searching, opening links).
+that span panes (marking, refreshing, adding, editing and deleting feeds, searching,
+opening links).
 
 Data comes from the store through small queries; anything that can take long (ids of a big
 list, a refresh, marking thousands read) runs in a thread worker that posts a message.
@@ -48,6 +49,7 @@ from newsterm.ui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
     from newsterm.ui.app import NewstermApp
+    from newsterm.ui.screens.edit_feed import FeedEdit
 
 NARROW_WIDTH = 100
 """Below this many columns: two panes (feeds + articles, or the reader alone)."""
@@ -104,6 +106,7 @@ class MainScreen(Screen[None], inherit_bindings=False):
     | r / R | Refresh this feed / all feeds. |
     | o / y | Open the article's link in the browser / copy it. |
     | a / d | Add a feed / delete the feed. |
+    | E | Edit the feed: its title and folder. |
     | e | Show the feed's last error. |
     | / | Full-text search. |
     """
@@ -124,6 +127,7 @@ class MainScreen(Screen[None], inherit_bindings=False):
         Binding("y", "copy_link", "Copy link", id="main.copy_link"),
         Binding("a", "add_feed", "Add feed", id="main.add_feed"),
         Binding("d", "delete_feed", "Delete feed", id="main.delete_feed"),
+        Binding("E", "edit_feed", "Edit feed", id="main.edit_feed"),
         Binding("e", "show_error", "Show feed error", id="main.show_error"),
         Binding("slash", "search", "Search", id="main.search"),
     ]
@@ -677,14 +681,14 @@ class MainScreen(Screen[None], inherit_bindings=False):
         self.app.copy_to_clipboard(link)
         self.status.show_message(f"Copied {one_line(link)}")
 
-    # -- feeds: add, delete, errors -----------------------------------------------------
+    # -- feeds: add, edit, delete, errors -----------------------------------------------
     def action_add_feed(self) -> None:
         app = self.napp
         if app.offline:
             self.status.show_message("Demo mode: offline, feeds cannot be added.")
             self.notify("demo mode: offline", severity="warning")
             return
-        folders = sorted({f.folder for f in self.feed_list.feeds.values() if f.folder})
+        folders = self._folder_names()
 
         def added(feed: Feed | None) -> None:
             if feed is None:
@@ -703,6 +707,76 @@ class MainScreen(Screen[None], inherit_bindings=False):
         from newsterm.ui.screens.add_feed import AddFeedScreen  # a dialog loads when it opens
 
         self.app.push_screen(AddFeedScreen(app.store, app.settings, folders), added)
+
+    def _folder_names(self) -> list[str]:
+        """The folders of the listed feeds, for a dialog's completions."""
+        return sorted({f.folder for f in self.feed_list.feeds.values() if f.folder})
+
+    @reports_errors("Editing the feed")
+    def action_edit_feed(self) -> None:
+        feed = self.current_feed()
+        if feed is None:
+            self.status.show_message("Highlight a feed to edit it.")
+            return
+        latest = self.feed_list.feeds.get(feed.id, feed)
+
+        def edited(edit: FeedEdit | None) -> None:
+            if edit is not None:
+                self._save_feed_edit(latest, edit)
+
+        from newsterm.ui.screens.edit_feed import EditFeedScreen  # a dialog loads when it opens
+
+        self.app.push_screen(EditFeedScreen(latest, self._folder_names()), edited)
+
+    @reports_errors("Editing the feed")
+    def _save_feed_edit(self, feed: Feed, edit: FeedEdit) -> None:
+        """Write the dialog's changes, then show them everywhere the feed's title or folder is."""
+        if not edit.changed:
+            self.status.show_message("Nothing changed.")
+            return
+        store = self.napp.store
+        key = f"feed:{feed.id}"
+        was_highlighted = self.feed_list.highlighted_key == key
+        if edit.title is not None:
+            store.rename_feed(feed.id, edit.title)
+        if edit.folder_changed:
+            store.set_feed_folder(feed.id, edit.folder)
+        self.refresher.acknowledge_own_writes()
+        if was_highlighted and edit.folder is not None:
+            # The list keeps its cursor on the feed by its key, wherever the feed moved to,
+            # as long as the row shows: a folded folder it moved into opens.
+            self.feed_list.collapsed.discard(edit.folder)
+        self._feeds_loaded(
+            FeedsLoaded(store.list_feeds(), store.count_entries(EntryQuery(starred_only=True)))
+        )
+        updated = self.feed_list.feeds.get(feed.id)
+        if updated is None:  # deleted meanwhile by another newsterm
+            self.status.show_message("That feed is gone.", error=True)
+            return
+        target = self.article_list.target
+        if target is not None and target.feed_id == feed.id:
+            self.article_list.show(ListTarget.for_feed(updated))  # a new title above its list
+        else:
+            self.article_list.reload()  # rows of views and folders name their feed
+        shown = self.reader.entry
+        if shown is not None and shown.feed_id == feed.id:
+            self._refresh_reader_header(shown.id)
+        self.status.show_message(self._edit_summary(feed, edit))
+
+    @staticmethod
+    def _edit_summary(before: Feed, edit: FeedEdit) -> str:
+        """One line saying what the edit changed (the status line cleans what it shows)."""
+        name = before.display_title
+        if edit.title:
+            said = f"Renamed {name} to {edit.title}"
+        elif edit.title is not None:
+            said = f"{name} takes its publisher's title again at the next refresh"
+        else:
+            said = f"Moved {name}"
+        if edit.folder_changed:
+            moved = f"to {edit.folder}" if edit.folder else f"out of {before.folder}"
+            said += f" {moved}" if edit.title is None else f"; moved it {moved}"
+        return said + "."
 
     @reports_errors("Deleting the feed")
     def action_delete_feed(self) -> None:
