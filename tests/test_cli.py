@@ -41,6 +41,7 @@ def test_help_names_the_config_file() -> None:
     for command in (
         "add",
         "remove",
+        "edit",
         "import",
         "export",
         "refresh",
@@ -263,3 +264,82 @@ def test_refresh_waits_for_feeds_backing_off(httpserver: HTTPServer, data_dir: P
     forced = run_cli("refresh", "--force", data_dir=data_dir)
     assert forced.code == 0
     assert sum(1 for request, _ in httpserver.log if request.path == "/busy") == hits + 1
+
+
+def _opml_outlines(document: str) -> list[tuple[str | None, dict[str, str]]]:
+    """(folder, attributes) of every feed outline of an OPML document."""
+    from lxml import etree
+
+    body = etree.fromstring(document.encode()).find("body")
+    assert body is not None
+    found: list[tuple[str | None, dict[str, str]]] = []
+    for outline in body:
+        if outline.get("xmlUrl"):
+            found.append((None, dict(outline.attrib)))
+        for child in outline:
+            found.append((outline.get("text"), dict(child.attrib)))
+    return found
+
+
+def test_edit_renames_moves_and_export_follows(httpserver: HTTPServer, data_dir: Path) -> None:
+    url = serve(httpserver, "/atom.xml", ATOM, "application/atom+xml")
+    assert run_cli("add", url, "--folder", "Blogs", data_dir=data_dir).code == 0
+    [feed] = json.loads(run_cli("list", "--json", data_dir=data_dir).out)
+    feed_id = str(feed["id"])
+
+    def listed() -> dict[str, object]:
+        [one] = json.loads(run_cli("list", "--json", data_dir=data_dir).out)
+        return dict(one)
+
+    renamed = run_cli("edit", feed_id, "--title", "  Dix  Daily ", data_dir=data_dir)
+    assert renamed.code == 0, renamed.err
+    assert renamed.out == f"Feed {feed_id} (Paul Dix Explains Nothing): renamed to Dix Daily\n"
+    assert (listed()["title"], listed()["folder"]) == ("Dix Daily", "Blogs")
+    assert run_cli("refresh", data_dir=data_dir).code == 0
+    assert listed()["title"] == "Dix Daily"  # the user's title survives a refresh
+
+    moved = run_cli("edit", url, "--folder", "Reading", data_dir=data_dir)
+    assert moved.code == 0, moved.err
+    assert moved.out == f"Feed {feed_id} (Dix Daily): moved to folder Reading\n"
+    exported = run_cli("export", data_dir=data_dir)
+    [(folder, outline)] = _opml_outlines(exported.out)
+    assert (folder, outline["title"], outline["xmlUrl"]) == ("Reading", "Dix Daily", url)
+
+    both = run_cli("edit", feed_id, "--title", "Dix", "--no-folder", data_dir=data_dir)
+    assert both.code == 0, both.err
+    assert both.out == f"Feed {feed_id} (Dix Daily): renamed to Dix; now in no folder\n"
+    assert (listed()["title"], listed()["folder"]) == ("Dix", None)
+    [(folder, outline)] = _opml_outlines(run_cli("export", data_dir=data_dir).out)
+    assert (folder, outline["title"]) == (None, "Dix")
+
+    hostile = run_cli("edit", feed_id, "--title", "\x1b[31mred\x1b[0m [b]x[/b]", data_dir=data_dir)
+    assert hostile.code == 0 and "\x1b" not in hostile.out
+    assert listed()["title"] == "[31mred[0m [b]x[/b]"
+
+    restored = run_cli("edit", feed_id, "--title", "", data_dir=data_dir)
+    assert restored.code == 0, restored.err
+    assert "takes its publisher's title at the next refresh" in restored.out
+    assert run_cli("refresh", data_dir=data_dir).code == 0
+    assert listed()["title"] == "Paul Dix Explains Nothing"
+
+
+def test_edit_needs_a_known_feed_and_something_to_change(
+    httpserver: HTTPServer, data_dir: Path
+) -> None:
+    url = serve(httpserver, "/atom.xml", ATOM, "application/atom+xml")
+    assert run_cli("add", url, data_dir=data_dir).code == 0
+    for args in (("999", "--title", "x"), ("https://nowhere.example/feed", "--no-folder")):
+        unknown = run_cli("edit", *args, data_dir=data_dir)
+        assert unknown.code == 1
+        assert unknown.err == f"newsterm: error: no such feed: {args[0]} (see `newsterm list`)\n"
+    nothing = run_cli("edit", url, data_dir=data_dir)
+    assert nothing.code == 2
+    assert nothing.err == (
+        "newsterm: error: say what to change: --title TITLE, --folder NAME or --no-folder\n"
+    )
+    for args in (("--folder", "A", "--no-folder"), ("--folder", "  ")):
+        wrong = run_cli("edit", url, *args, data_dir=data_dir)
+        assert wrong.code == 2 and "Traceback" not in wrong.err
+        assert wrong.err.strip().count("\n") <= 1, wrong.err
+    [feed] = json.loads(run_cli("list", "--json", data_dir=data_dir).out)
+    assert (feed["title"], feed["folder"]) == ("Paul Dix Explains Nothing", None)

@@ -213,6 +213,32 @@ def cmd_remove(ctx: Context) -> int:
     return EXIT_OK
 
 
+def cmd_edit(ctx: Context) -> int:
+    args = ctx.args
+    if args.title is None and args.folder is None and not args.no_folder:
+        raise UsageError("say what to change: --title TITLE, --folder NAME or --no-folder")
+    # A title and a folder name are one line of text: whatever else a shell let through
+    # (control characters, newlines) has no place in them.
+    folder = _clean(args.folder) if args.folder is not None else None
+    if args.folder is not None and not folder:
+        raise UsageError("--folder needs a name; --no-folder takes the feed out of its folder")
+    feed = _feed_arg(ctx, args.feed)
+    store = ctx.store
+    name = _clean(feed.display_title)
+    said: list[str] = []
+    if args.title is not None:
+        title = _clean(args.title)
+        store.rename_feed(feed.id, title)
+        said.append(
+            f"renamed to {title}" if title else "takes its publisher's title at the next refresh"
+        )
+    if folder is not None or args.no_folder:
+        store.set_feed_folder(feed.id, folder)
+        said.append(f"moved to folder {folder}" if folder else "now in no folder")
+    Output.for_stdout().line(f"Feed {feed.id} ({name}): {'; '.join(said)}")
+    return EXIT_OK
+
+
 def cmd_import(ctx: Context) -> int:
     from newsterm.opml import read_opml
 
@@ -553,12 +579,13 @@ def cmd_tui(ctx: Context) -> int:
     return EXIT_OK
 
 
-WRITING_COMMANDS = frozenset({"add", "remove", "import", "refresh", "mark"})
+WRITING_COMMANDS = frozenset({"add", "remove", "edit", "import", "refresh", "mark"})
 """Commands that write to the database: they check it can be read first."""
 
 COMMANDS: dict[str, Callable[[Context], int]] = {
     "add": cmd_add,
     "remove": cmd_remove,
+    "edit": cmd_edit,
     "import": cmd_import,
     "export": cmd_export,
     "refresh": cmd_refresh,
@@ -597,6 +624,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     remove = sub.add_parser("remove", help="unsubscribe (FEED is an id or a URL)")
     remove.add_argument("feed", metavar="FEED")
+
+    edit = sub.add_parser(
+        "edit",
+        help="rename a feed or move it to another folder (FEED is an id or a URL)",
+        description="Rename a feed or move it to another folder. "
+        "FEED is an id or a URL (see `newsterm list`).",
+    )
+    edit.add_argument("feed", metavar="FEED")
+    edit.add_argument(
+        "--title",
+        metavar="TITLE",
+        help='your own title, kept across refreshes; "" gives back the publisher\'s',
+    )
+    moving = edit.add_mutually_exclusive_group()
+    moving.add_argument("--folder", metavar="NAME", help="move it into folder NAME (made if new)")
+    moving.add_argument("--no-folder", action="store_true", help="take it out of its folder")
 
     imp = sub.add_parser("import", help="subscribe to every feed of an OPML file")
     imp.add_argument("file", metavar="FILE.opml")
