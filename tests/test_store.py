@@ -180,7 +180,18 @@ def test_rename_is_kept_across_refresh_until_cleared(store: Store) -> None:
     assert renamed is not None
     assert (renamed.title, renamed.site_url) == ("My name", "https://example.org/home")
 
+    store.record_fetch(
+        feed.id,
+        checked=NOW,
+        next_check=NOW,
+        error=None,
+        etag='"v1"',
+        last_modified="Sat, 01 Jun 2024",
+    )
     store.rename_feed(feed.id, "")
+    # The next fetch must download the document, whose title a 304 would not bring.
+    reset = store.get_feed(feed.id)
+    assert reset is not None and (reset.etag, reset.last_modified) == (None, None)
     store.store_feed(feed.id, feed_doc(title="Publisher renamed"), now=NOW)
     cleared = store.get_feed(feed.id)
     assert cleared is not None and cleared.title == "Publisher renamed"

@@ -398,14 +398,21 @@ class Store:
     def rename_feed(self, feed_id: int, title: str) -> None:
         """Give the feed the user's own title, kept across refreshes.
 
-        An empty title gives the feed back its publisher's title on the next refresh.
+        An empty title gives the feed back its publisher's title on the next refresh: its
+        validators go too, so that refresh downloads the document (a 304 carries no title).
         """
         title = title.strip()
         with self._write() as conn:
-            conn.execute(
-                "UPDATE feeds SET title = ?, title_user = ? WHERE id = ?",
-                (title, int(bool(title)), feed_id),
-            )
+            if title:
+                conn.execute(
+                    "UPDATE feeds SET title = ?, title_user = 1 WHERE id = ?", (title, feed_id)
+                )
+            else:
+                conn.execute(
+                    "UPDATE feeds SET title = '', title_user = 0, etag = NULL,"
+                    " last_modified = NULL WHERE id = ?",
+                    (feed_id,),
+                )
 
     def feeds_due(self, now: datetime) -> list[Feed]:
         """Feeds whose next_check is NULL or <= now, never-checked first."""
