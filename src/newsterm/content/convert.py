@@ -9,7 +9,9 @@ through html2text as private-use placeholders:
   (``*``, ``[``, ``<``, ``|`` always; ``#``, ``-``, ``1.`` only where a line starts);
 * emphasis becomes paired markers that turn into ``**``/``*``/``~~`` only where CommonMark's
   flanking rules let them work (CJK punctuation next to ``**`` would otherwise show the asterisks);
-* links become their text followed by a numbered marker (``text[3]``) and a :class:`Link`;
+* links become their text followed by a numbered marker (``text[3]``) and a :class:`Link`; the
+  marker carries :data:`~newsterm.content.model.LINK_NUMBER_MARK` after its ``[``, so the
+  renderer can make exactly the link numbers clickable (brackets in the text stay text);
 * images, video and audio become labelled links; code blocks become fences with their language;
   tables become GFM pipe tables; definition lists become a bold term and a quoted definition.
 """
@@ -33,7 +35,7 @@ from newsterm.content.clean import (
     normalize_space,
     tag_set,
 )
-from newsterm.content.model import Article, Link
+from newsterm.content.model import LINK_NUMBER_MARK, Article, Link
 
 # --- placeholders
 # -------------------------------------------------------------------------------------------
@@ -188,8 +190,12 @@ class _State:
 # --- public API
 # ---------------------------------------------------------------------------------------------
 def html_to_markdown(html: str, base_url: str = "") -> tuple[str, tuple[Link, ...]]:
-    """Sanitise ``html`` and convert it to Markdown with numbered links; return it and the links."""
-    return _clean_and_convert(html, base_url, title="")
+    """Sanitise ``html`` and convert it to Markdown with numbered links; return it and the links.
+
+    Plain CommonMark: unlike :attr:`Article.markdown`, its link numbers carry no mark.
+    """
+    markdown, links = _clean_and_convert(html, base_url, title="")
+    return markdown.replace(LINK_NUMBER_MARK, ""), links
 
 
 def article_from_html(html: str, *, title: str = "", base_url: str = "") -> Article:
@@ -912,7 +918,9 @@ def _marker_to_last_word(text: str) -> str:
 def _inline_token(match: re.Match[str], state: _State) -> str:
     kind, number = match.group(1), int(match.group(2))
     if kind == "L":
-        return f"{_LEFT_BRACKET}{number}{_RIGHT_BRACKET}"
+        # The mark sits inside the brackets, where no Markdown rule looks at it: emphasis
+        # flanking and line starts see the same "[" and "]" as without it.
+        return f"{_LEFT_BRACKET}{LINK_NUMBER_MARK}{number}{_RIGHT_BRACKET}"
     if kind == "C":
         return _code_span(state.spans[number])
     return ""

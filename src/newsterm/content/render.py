@@ -6,12 +6,13 @@ console drawing the same cells as Rich's own; :func:`render_to_text` prints them
 
 from __future__ import annotations
 
+import copy
 import io
 import os
 import re
 import string
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from itertools import islice
 from typing import TYPE_CHECKING, ClassVar
@@ -33,6 +34,7 @@ from rich.console import (
 )
 from rich.constrain import Constrain
 from rich.containers import Lines, Renderables
+from rich.control import strip_control_codes
 from rich.markdown import (
     CodeBlock,
     Heading,
@@ -40,6 +42,7 @@ from rich.markdown import (
     MarkdownContext,
     MarkdownElement,
     Paragraph,
+    TableDataElement,
     TableElement,
     TextElement,
 )
@@ -58,7 +61,7 @@ if TYPE_CHECKING:
 from newsterm.content._safe import safe_text
 from newsterm.content.linebreak import divide_line as divide_cjk_line
 from newsterm.content.linebreak import has_cjk
-from newsterm.content.model import Article, Link
+from newsterm.content.model import LINK_NUMBER_MARK, Article, Link
 
 CODE_THEME = "monokai"
 # Rules under headings keep them recognisable in plain text, where bold and colour are gone.
@@ -84,14 +87,99 @@ def _append_unstripped(text: Text, string: str, style: Style | str | None) -> No
         text._length += len(string)
 
 
+# A link's number as the parser hands it over: the converter's mark after the "[" tells it
+# from the same brackets written in the text.
+_LINK_NUMBER = re.compile(f"\\[{LINK_NUMBER_MARK}(\\d+)\\]")
+
+
+_UNSEEN = Style()
+"""What `_LinkTargets.styles` gives for a number not met yet (no style it holds is this one)."""
+
+
+class _LinkTargets:
+    """What the link numbers of one rendering open: a URL per number, and its styles."""
+
+    __slots__ = ("styles", "urls")
+
+    def __init__(self, urls: Mapping[int, str]) -> None:
+        self.urls = urls
+        self.styles: dict[Style, dict[str, Style | None]] = {}
+        """By style: that style with each link's URL, by the number's digits (filled as
+        the numbers come, by `_append_link_numbers`)."""
+
+    def linked(self, style: Style, digits: str) -> Style | None:
+        """``style`` with the link of number ``digits`` (None if it opens nothing)."""
+        url = self.urls.get(int(digits))
+        # What ``style + Style(link=url)`` gives, as one new style instead of two (Rich's
+        # ``+`` copies any sum with a link); made once per number and style, so the pieces
+        # of a wrapped number share a link id and a terminal sees one link.
+        return style.update_link(url) if url is not None else None
+
+
+def _append_link_numbers(
+    text: Text, string: str, style: Style, targets: _LinkTargets | None, *, strip: bool
+) -> None:
+    """Append ``string``, which holds marked link numbers, to ``text`` in ``style``, as
+    ``Text.append`` would append it without the marks; each number that ``targets`` gives
+    a URL gets a span of its own with the link on top of ``style``. ``strip``: remove
+    control codes, as ``Text.append`` does.
+
+    Written into the text's internals at once (see `_append_unstripped`): appending piece
+    by piece cost microseconds per link, and an article can have thousands.
+    """
+    if strip:
+        string = strip_control_codes(string)
+    parts = _LINK_NUMBER.split(string)  # text, digits, text, digits, ..., text
+    if targets is None or len(parts) == 1:
+        _append_unstripped(text, string.replace(LINK_NUMBER_MARK, ""), style)
+        return
+    styles = targets.styles.get(style)
+    if styles is None:
+        styles = targets.styles[style] = {}
+    styled = bool(style)
+    spans = text._spans
+    run_start = position = text._length  # the run in ``style`` since the last linked number
+    pieces = [parts[0].replace(LINK_NUMBER_MARK, "")]  # a mark out of place is dropped
+    position += len(pieces[0])
+    for index in range(1, len(parts), 2):
+        digits = parts[index]
+        linked = styles.get(digits, _UNSEEN)
+        if linked is _UNSEEN:
+            linked = styles[digits] = targets.linked(style, digits)
+        number = f"[{digits}]"
+        if linked is not None:
+            if styled and position > run_start:
+                spans.append(Span(run_start, position, style))
+            run_start = position + len(number)
+            spans.append(Span(position, run_start, linked))
+        after = parts[index + 1].replace(LINK_NUMBER_MARK, "")
+        pieces.append(number)
+        pieces.append(after)
+        position += len(number) + len(after)
+    if styled and position > run_start:
+        spans.append(Span(run_start, position, style))
+    joined = "".join(pieces)
+    text._text.append(joined)
+    text._length += len(joined)
+
+
+def _link_targets_of(markdown: Markdown) -> _LinkTargets | None:
+    return markdown.link_targets if isinstance(markdown, _ReaderMarkdown) else None
+
+
 class _ControlFreeText(TextElement):
     """A text element that takes its text without stripping when the document has no
-    controls (`_ReaderMarkdown.control_free`)."""
+    controls (`_ReaderMarkdown.control_free`), and draws the converter's link numbers."""
 
     control_free = False
+    link_targets: _LinkTargets | None = None
 
     def on_text(self, context: MarkdownContext, text: TextType) -> None:
-        if self.control_free and isinstance(text, str):
+        if isinstance(text, str) and LINK_NUMBER_MARK in text:
+            strip = not self.control_free
+            style = context.current_style
+            _append_link_numbers(self.text, text, style, self.link_targets, strip=strip)
+        elif self.control_free and isinstance(text, str):
             _append_unstripped(self.text, text, context.current_style)
         else:
             super().on_text(context, text)
@@ -108,6 +196,7 @@ class _Paragraph(_ControlFreeText, Paragraph):
     def create(cls, markdown: Markdown, token: Token) -> _Paragraph:
         paragraph = cls(justify=markdown.justify or "left")
         paragraph.control_free = _is_control_free(markdown)
+        paragraph.link_targets = _link_targets_of(markdown)
         return paragraph
 
 
@@ -119,6 +208,7 @@ class _Heading(_ControlFreeText, Heading):
     def create(cls, markdown: Markdown, token: Token) -> _Heading:
         heading = cls(token.tag)
         heading.control_free = _is_control_free(markdown)
+        heading.link_targets = _link_targets_of(markdown)
         return heading
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
@@ -171,6 +261,26 @@ def _syntax_theme(name: str) -> SyntaxTheme:
     return Syntax.get_theme(name)
 
 
+class _TableData(TableDataElement):
+    """Rich's table cell, drawing the converter's link numbers."""
+
+    link_targets: _LinkTargets | None = None
+
+    @classmethod
+    def create(cls, markdown: Markdown, token: Token) -> _TableData:
+        cell = super().create(markdown, token)
+        assert isinstance(cell, _TableData)
+        cell.link_targets = _link_targets_of(markdown)
+        return cell
+
+    def on_text(self, context: MarkdownContext, text: TextType) -> None:
+        if isinstance(text, str) and LINK_NUMBER_MARK in text:
+            style = context.current_style
+            _append_link_numbers(self.content, text, style, self.link_targets, strip=True)
+        else:
+            super().on_text(context, text)
+
+
 class _Table(TableElement):
     """Rich's Markdown table, but long words fold instead of ending in an ellipsis."""
 
@@ -209,7 +319,13 @@ class _ReaderMarkdown(Markdown):
         "fence": _CodeBlock,
         "code_block": _CodeBlock,
         "table_open": _Table,
+        "td_open": _TableData,
+        "th_open": _TableData,
     }
+
+    link_targets: _LinkTargets | None = None
+    """What the link numbers open, in a copy made for one rendering (`with_link_targets`);
+    without it they are plain text."""
 
     def __init__(self, markup: str, code_theme: str = CODE_THEME) -> None:
         # Not calling Rich's __init__ is the point: it would build the parser again.
@@ -223,6 +339,12 @@ class _ReaderMarkdown(Markdown):
         self.hyperlinks = False
         self.inline_code_lexer: str | None = None
         self.inline_code_theme = code_theme
+
+    def with_link_targets(self, targets: _LinkTargets) -> _ReaderMarkdown:
+        """This document (its parse shared, as it is cached) with clickable link numbers."""
+        linked = copy.copy(self)
+        linked.link_targets = targets
+        return linked
 
 
 _PARSERS = threading.local()
@@ -832,6 +954,10 @@ def _styled_windows(
             [Segment(plain[start:end] + " " * padding)] if end > start or padding else []
             for start, end, padding in windows
         ]
+    if not text.style:
+        disjoint = _disjoint_windows(console, spans, plain, windows)
+        if disjoint is not None:
+            return disjoint
     null = Style.null()
     base = console.get_style(text.style, default=null) if text.style else null
     span_styles = [console.get_style(span.style, default=null) for span in spans]
@@ -866,9 +992,14 @@ def _styled_windows(
                     key = tuple(sorted(active))
                     found = combined.get(key)
                     if found is None:
-                        found = combined[key] = Style.combine(
-                            [base, *(span_styles[i] for i in key)]
-                        )
+                        if len(key) == 1 and not base:
+                            # What the sum gives, but Rich copies a sum with a link (a
+                            # new link id): a paragraph's link numbers took a copy each.
+                            found = combined[key] = span_styles[key[0]]
+                        else:
+                            found = combined[key] = Style.combine(
+                                [base, *(span_styles[i] for i in key)]
+                            )
                     style = found
                     changed = False
                 segments.append(Segment(plain[offset:cut], style))
@@ -883,6 +1014,60 @@ def _styled_windows(
                 next_event += 1
         if padding:
             segments.append(Segment(" " * padding, base))
+        rendered.append(segments)
+    return rendered
+
+
+def _disjoint_windows(
+    console: Console, spans: list[Span], plain: str, windows: list[tuple[int, int, int]]
+) -> list[list[Segment]] | None:
+    """:func:`_styled_windows` for a text without a style of its own whose spans lie one
+    after another (a paragraph's, each piece appended in its style; a link number's is
+    one of them), else None.
+
+    Each offset is under one span at most, and the null base style plus the span's style
+    is the span's style (Rich copies a style with a link: the same style, a new link id),
+    so the segments are cut at the spans' ends, with no styles to combine.
+    """
+    null = Style.null()
+    runs: list[tuple[int, int, Style]] = []
+    previous_end = 0
+    for span_start, span_end, span_style in spans:
+        if span_start < previous_end:
+            return None
+        if span_end > span_start:
+            style = (
+                span_style
+                if isinstance(span_style, Style)
+                else console.get_style(span_style, default=null)
+            )
+            runs.append((span_start, span_end, style))
+            previous_end = span_end
+    rendered: list[list[Segment]] = []
+    count = len(runs)
+    index = 0  # the first run not yet left behind
+    for start, end, padding in windows:
+        while index < count and runs[index][1] <= start:
+            index += 1
+        segments: list[Segment] = []
+        offset = start
+        while index < count and offset < end:
+            run_start, run_end, style = runs[index]
+            if run_start >= end:
+                break
+            if run_start > offset:
+                segments.append(Segment(plain[offset:run_start], null))
+                offset = run_start
+            cut = run_end if run_end < end else end
+            segments.append(Segment(plain[offset:cut], style))
+            offset = cut
+            if run_end > end:
+                break
+            index += 1
+        if offset < end:
+            segments.append(Segment(plain[offset:end], null))
+        if padding:
+            segments.append(Segment(" " * padding, null))
         rendered.append(segments)
     return rendered
 
@@ -977,16 +1162,31 @@ def clear_parse_cache() -> None:
     _parsed.cache_clear()
 
 
-def render_article(article: Article, *, width: int) -> RenderableType:
-    """The reader pane's content: title, Markdown body (code highlighted), numbered links."""
+def render_article(
+    article: Article,
+    *,
+    width: int,
+    link_list: bool = True,
+    link_urls: Mapping[int, str] | None = None,
+) -> RenderableType:
+    """The reader pane's content: title, Markdown body (code highlighted), numbered links.
+
+    ``link_list=False`` leaves the list of links out (the reader draws its own).
+    ``link_urls`` maps link numbers to the URL their ``[N]`` in the body opens when
+    clicked (``Style(link=url)`` on exactly those cells; the caller decides which URLs
+    are safe to open); without it, as for printing, the numbers are plain text.
+    """
     parts: list[RenderableType] = []
     title = safe_text(article.title).strip()
     if title:
         heading = Text(title, style="bold")
         parts.extend([heading, _underline(title, _UNDERLINES["title"], width, "bold"), Text("")])
     if article.markdown.strip():
-        parts.append(_WithoutLeadingBlankLines(_parsed(article.markdown)))
-    if article.links:
+        body = _parsed(article.markdown)
+        if link_urls:
+            body = body.with_link_targets(_LinkTargets(link_urls))
+        parts.append(_WithoutLeadingBlankLines(body))
+    if article.links and link_list:
         parts.extend(
             [Text(""), Text("Links", style="bold"), _underline("Links", "─", width, "bold")]
         )

@@ -67,26 +67,44 @@ def render_for_reader(article: Article, width: int) -> ReaderRendering:
     the app down: if rendering raises, the body is shown as plain text.
     """
     width = max(1, width)
-    # The header already shows the title, and the links go in their own list below.
-    body_only = replace(article, title="", links=())
+    urls = _clickable_urls(article.links)
+    # The header already shows the title, and the links go in their own list below; the
+    # body's link numbers open the same URLs as the list's rows.
+    body_only = replace(article, title="")
     try:
-        body = content.render_lines(content.render_article(body_only, width=width), width=width)
+        body = content.render_lines(
+            content.render_article(body_only, width=width, link_list=False, link_urls=urls),
+            width=width,
+        )
     except Exception as error:
+        from newsterm.content.model import LINK_NUMBER_MARK
+
         fallback = Group(
             Text(f"(shown unformatted: {type(error).__name__})", style="italic"),
-            Text(content.safe_text(article.markdown)),
+            Text(content.safe_text(article.markdown.replace(LINK_NUMBER_MARK, ""))),
         )
         body = content.render_lines(fallback, width=width)
-    links = _links_list(article.links, width) if article.links else []
+    links = _links_list(article.links, width, urls) if article.links else []
     return ReaderRendering(width, body, links)
+
+
+def _clickable_urls(links: tuple[Link, ...]) -> dict[int, str]:
+    """The URL each link number opens when clicked (as shown on one line): safe ones only."""
+    urls: dict[int, str] = {}
+    for link in links:
+        url = one_line(link.url)
+        if is_safe_url(url):
+            urls[link.number] = url
+    return urls
 
 
 _LINKS_HEADING = Text("Links (1-9 or f to open, or click)", style="bold")
 _BOLD = Style(bold=True)
 
 
-def _links_list(links: tuple[Link, ...], width: int) -> list[list[Segment]]:
-    """The numbered links, as lines; each safe one carries its URL so a click can open it.
+def _links_list(links: tuple[Link, ...], width: int, urls: dict[int, str]) -> list[list[Segment]]:
+    """The numbered links, as lines; each safe one (in `urls`, see `_clickable_urls`)
+    carries its URL so a click can open it.
 
     Laid out like a two-column grid (numbers right-aligned, URLs folded under the URL
     column), but made line by line: an article can have thousands of links.
@@ -99,7 +117,7 @@ def _links_list(links: tuple[Link, ...], width: int) -> list[list[Segment]]:
     fits = label_width + 1 + url_width <= width  # else rows are cropped
     for link in links:
         url = one_line(link.url)
-        style = Style(underline=True, link=url if is_safe_url(url) else None)
+        style = Style(underline=True, link=urls.get(link.number))
         for index, chunk in enumerate(content.fold_cells(url, url_width)):
             if index:
                 line = [indent, Segment(chunk, style)]
