@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sys
 import time
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from pytest_httpserver import HTTPServer
 from textual.widgets import Label
 from werkzeug import Request, Response
 
-from newsterm.config import BrowserSettings, Settings
+from newsterm.config import Settings
 from newsterm.models import EntryQuery, ParsedEntry, ParsedFeed
 from newsterm.store import Store
 from newsterm.ui import screens
@@ -29,6 +28,7 @@ from tests.ui_helpers import (
     make_app,
     panes,
     plain,
+    recording_browser,
     rss,
     settle,
     wait_for_text,
@@ -527,11 +527,7 @@ async def test_entries_written_by_another_process_appear(
 
 async def test_links_open_in_the_configured_browser(store: Store, tmp_path: Path) -> None:
     record = tmp_path / "opened.txt"
-    command = [sys.executable, "-c", f"import sys; open({str(record)!r}, 'a').write(sys.argv[1])"]
-    settings = Settings(
-        refresh_on_start=False, refresh_interval=0, browser=BrowserSettings(command=command)
-    )
-    app = make_app(store, settings=settings)
+    app = make_app(store, settings=recording_browser(record))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         _feeds, articles, reader = panes(app)

@@ -4,7 +4,6 @@ like the rows of the links list below it; brackets written in the article stay t
 from __future__ import annotations
 
 import re
-import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import replace
@@ -15,7 +14,6 @@ from rich.segment import Segment
 from rich.style import Style
 
 from newsterm.browser import is_safe_url
-from newsterm.config import BrowserSettings, Settings
 from newsterm.content import Article, Link, article_from_html, render_to_text
 from newsterm.content.model import LINK_NUMBER_MARK
 from newsterm.models import ParsedEntry, ParsedFeed
@@ -23,7 +21,7 @@ from newsterm.store import Store
 from newsterm.ui.widgets.reader import Reader, render_for_reader
 from tests.paths import CORPUS
 from tests.ui_data import NOW
-from tests.ui_helpers import make_app, panes, settle, wait_for_text
+from tests.ui_helpers import make_app, panes, recording_browser, settle, wait_for_text
 
 FIRST = "https://example.org/first"
 SECOND = "https://example.org/second"
@@ -88,11 +86,7 @@ async def test_clicking_a_link_number_in_the_body_opens_that_link(
     tmp_path: Path, store: Store
 ) -> None:
     record = tmp_path / "opened.txt"
-    command = [sys.executable, "-c", f"import sys; open({str(record)!r}, 'a').write(sys.argv[1])"]
-    settings = Settings(
-        refresh_on_start=False, refresh_interval=0, browser=BrowserSettings(command=command)
-    )
-    app = make_app(store, settings=settings)
+    app = make_app(store, settings=recording_browser(record))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         _feeds, _articles, reader = panes(app)

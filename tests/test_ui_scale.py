@@ -3,7 +3,6 @@ links in the reader take their safe paths."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator, Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -16,7 +15,15 @@ from newsterm.models import EntrySummary, ParsedEntry, ParsedFeed
 from newsterm.store import Store
 from newsterm.ui.widgets.article_list import PREFETCH_MARGIN
 from tests.ui_data import NOW
-from tests.ui_helpers import focused_id, main_screen, make_app, panes, settle, wait_for_text
+from tests.ui_helpers import (
+    focused_id,
+    main_screen,
+    make_app,
+    panes,
+    recording_browser,
+    settle,
+    wait_for_text,
+)
 
 FEEDS = 12
 PER_FEED = 250
@@ -100,11 +107,7 @@ async def test_clicking_a_numbered_link_opens_it(tmp_path: Path) -> None:
 
     store = filled_store(tmp_path / "data")
     record = tmp_path / "opened.txt"
-    command = [sys.executable, "-c", f"import sys; open({str(record)!r}, 'a').write(sys.argv[1])"]
-    settings = Settings(
-        refresh_on_start=False, refresh_interval=0, browser=BrowserSettings(command=command)
-    )
-    app = make_app(store, settings=settings)
+    app = make_app(store, settings=recording_browser(record))
     async with app.run_test(size=(120, 60)) as pilot:
         await settle(pilot)
         _feeds, _articles, reader = panes(app)

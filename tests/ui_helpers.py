@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import sys
 from datetime import timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -11,7 +12,7 @@ from xml.sax.saxutils import escape
 from rich.console import Console
 from textual.pilot import Pilot
 
-from newsterm.config import Settings
+from newsterm.config import BrowserSettings, Settings
 from newsterm.store import Store
 from newsterm.ui.app import NewstermApp
 from newsterm.ui.screens.main import MainScreen
@@ -52,6 +53,15 @@ def focused_id(app: NewstermApp) -> str | None:
 
 def _text_of(path: Path) -> str:
     return path.read_text() if path.exists() else ""
+
+
+def recording_browser(record: Path) -> Settings:
+    """Settings whose browser is a real process that appends each URL it is given to
+    `record` (read it with `wait_for_text`)."""
+    command = [sys.executable, "-c", f"import sys; open({str(record)!r}, 'a').write(sys.argv[1])"]
+    return Settings(
+        refresh_on_start=False, refresh_interval=0, browser=BrowserSettings(command=command)
+    )
 
 
 async def wait_for_text(pilot: Pilot[None], path: Path, within: float = 20.0) -> str:
