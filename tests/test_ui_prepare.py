@@ -7,26 +7,35 @@ import threading
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 
 from newsterm import content
 from newsterm.store import Store
+from newsterm.ui.app import NewstermApp
 from newsterm.ui.widgets import reader as reader_module
 from newsterm.ui.widgets.reader import ReaderRendering, render_for_reader
 from tests.store_helpers import NOW, entry, feed_doc
 from tests.ui_helpers import main_screen, make_app, panes, settle
 
 
+async def _open_the_newest_article(pilot: Pilot[None], app: NewstermApp) -> None:
+    """Open the All view's first article from the article list (the next ones are then
+    prepared)."""
+    await settle(pilot)
+    feeds, _articles, _reader = panes(app)
+    assert feeds.select_key("view:all")
+    main_screen(app).focus_pane("articles")
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
 async def test_the_next_articles_are_prepared_and_shown_as_rendered_afresh(store: Store) -> None:
     app = make_app(store)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        feeds, articles, reader = panes(app)
+        await _open_the_newest_article(pilot, app)
+        _feeds, articles, reader = panes(app)
         screen = main_screen(app)
-        assert feeds.select_key("view:all")
-        screen.focus_pane("articles")
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
         shown = reader.entry
         assert shown is not None
         next_row = articles.neighbour_id(1)
@@ -94,14 +103,9 @@ async def test_a_short_next_article_is_prepared_at_the_width_it_is_shown(
     )
     app = make_app(store)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        feeds, _articles, reader = panes(app)
+        await _open_the_newest_article(pilot, app)
+        _feeds, _articles, reader = panes(app)
         screen = main_screen(app)
-        assert feeds.select_key("view:all")
-        screen.focus_pane("articles")
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
         wide, narrow = reader._widths()
         assert wide > narrow
         rendered_on_ui_thread: list[int] = []

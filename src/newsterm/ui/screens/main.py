@@ -712,13 +712,20 @@ class MainScreen(Screen[None], inherit_bindings=False):
         """The folders of the listed feeds, for a dialog's completions."""
         return sorted({f.folder for f in self.feed_list.feeds.values() if f.folder})
 
-    @reports_errors("Editing the feed")
-    def action_edit_feed(self) -> None:
+    def _feed_for(self, doing: str) -> Feed | None:
+        """The feed a feed action acts on, as last listed; None (said on the status line,
+        "Highlight a feed to `doing`.") when a view or folder is highlighted."""
         feed = self.current_feed()
         if feed is None:
-            self.status.show_message("Highlight a feed to edit it.")
+            self.status.show_message(f"Highlight a feed to {doing}.")
+            return None
+        return self.feed_list.feeds.get(feed.id, feed)
+
+    @reports_errors("Editing the feed")
+    def action_edit_feed(self) -> None:
+        latest = self._feed_for("edit it")
+        if latest is None:
             return
-        latest = self.feed_list.feeds.get(feed.id, feed)
 
         def edited(edit: FeedEdit | None) -> None:
             if edit is not None:
@@ -780,11 +787,9 @@ class MainScreen(Screen[None], inherit_bindings=False):
 
     @reports_errors("Deleting the feed")
     def action_delete_feed(self) -> None:
-        feed = self.current_feed()
-        if feed is None:
-            self.status.show_message("Highlight a feed to delete it.")
+        latest = self._feed_for("delete it")
+        if latest is None:
             return
-        latest = self.feed_list.feeds.get(feed.id, feed)
         question = Text("Unsubscribe from ")
         question.append(one_line(latest.display_title), style="bold")
         question.append(f" and delete its {latest.total:,} articles?")
@@ -820,9 +825,8 @@ class MainScreen(Screen[None], inherit_bindings=False):
 
     @reports_errors("Showing the feed's status")
     def action_show_error(self) -> None:
-        feed = self.current_feed()
+        feed = self._feed_for("see its status")
         if feed is None:
-            self.status.show_message("Highlight a feed to see its status.")
             return
         checked = absolute_date(feed.last_checked) or "never"
         if feed.has_error:
