@@ -628,10 +628,13 @@ class MainScreen(Screen[None], inherit_bindings=False):
 
     @work(thread=True, exclusive=True, group="feeds", exit_on_error=False, description="Load feeds")
     def _load_feeds(self) -> None:
+        self.post_message(self._listed_feeds())
+
+    def _listed_feeds(self) -> FeedsLoaded:
+        """The feeds with their counts, and the starred count, as the feed list shows them
+        (read at once after the user's own change, so the next paint shows it)."""
         store = self.napp.store
-        feeds = store.list_feeds()
-        starred = store.count_entries(EntryQuery(starred_only=True))
-        self.post_message(FeedsLoaded(feeds, starred))
+        return FeedsLoaded(store.list_feeds(), store.count_entries(EntryQuery(starred_only=True)))
 
     @on(FeedsLoaded)
     def _feeds_loaded(self, message: FeedsLoaded) -> None:
@@ -695,11 +698,7 @@ class MainScreen(Screen[None], inherit_bindings=False):
                 if not self.feed_list.feeds:
                     self._welcome()
                 return
-            self._feeds_loaded(
-                FeedsLoaded(
-                    app.store.list_feeds(), app.store.count_entries(EntryQuery(starred_only=True))
-                )
-            )
+            self._feeds_loaded(self._listed_feeds())
             self.feed_list.select_key(f"feed:{feed.id}")
             self.focus_pane("feeds")
             self.status.show_message(f"Added {feed.display_title}.")
@@ -753,9 +752,7 @@ class MainScreen(Screen[None], inherit_bindings=False):
             # The list keeps its cursor on the feed by its key, wherever the feed moved to,
             # as long as the row shows: a folded folder it moved into opens.
             self.feed_list.collapsed.discard(edit.folder)
-        self._feeds_loaded(
-            FeedsLoaded(store.list_feeds(), store.count_entries(EntryQuery(starred_only=True)))
-        )
+        self._feeds_loaded(self._listed_feeds())
         updated = self.feed_list.feeds.get(feed.id)
         if updated is None:  # deleted meanwhile by another newsterm
             self.status.show_message("That feed is gone.", error=True)
@@ -813,9 +810,7 @@ class MainScreen(Screen[None], inherit_bindings=False):
         if target is not None and target.feed_id == feed.id:
             self.reader.show_placeholder()
         # The feed list keeps its cursor in place, on the item that took the feed's row.
-        self._feeds_loaded(
-            FeedsLoaded(store.list_feeds(), store.count_entries(EntryQuery(starred_only=True)))
-        )
+        self._feeds_loaded(self._listed_feeds())
         if self.feed_list.current_target is not None:
             self._show_target(self.feed_list.current_target)
         self.article_list.reload()
