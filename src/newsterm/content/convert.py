@@ -35,7 +35,7 @@ from newsterm.content.clean import (
     normalize_space,
     tag_set,
 )
-from newsterm.content.model import LINK_NUMBER_MARK, Article, Link
+from newsterm.content.model import LINK_NUMBER_MARK, Article, Link, without_link_marks
 
 # --- placeholders
 # -------------------------------------------------------------------------------------------
@@ -195,7 +195,7 @@ def html_to_markdown(html: str, base_url: str = "") -> tuple[str, tuple[Link, ..
     Plain CommonMark: unlike :attr:`Article.markdown`, its link numbers carry no mark.
     """
     markdown, links = _clean_and_convert(html, base_url, title="")
-    return markdown.replace(LINK_NUMBER_MARK, ""), links
+    return without_link_marks(markdown), links
 
 
 def article_from_html(html: str, *, title: str = "", base_url: str = "") -> Article:

@@ -11,6 +11,12 @@ the text and give it the link's URL. The cleaner removes private-use characters 
 text, so only the converter writes it; the renderer draws ``[3]`` without it."""
 
 
+def without_link_marks(markdown: str) -> str:
+    """``markdown`` with :data:`LINK_NUMBER_MARK` removed: plain CommonMark, for anything
+    that shows an article's Markdown other than the renderer."""
+    return markdown.replace(LINK_NUMBER_MARK, "")
+
+
 @dataclass(frozen=True)
 class Link:
     """A link of an article, numbered in reading order.

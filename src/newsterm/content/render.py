@@ -93,27 +93,38 @@ _LINK_NUMBER = re.compile(f"\\[{LINK_NUMBER_MARK}(\\d+)\\]")
 
 
 _UNSEEN = Style()
-"""What `_LinkTargets.styles` gives for a number not met yet (no style it holds is this one)."""
+"""What `_LinkTargets` finds for a number not met yet (no style it keeps is this one)."""
 
 
 class _LinkTargets:
     """What the link numbers of one rendering open: a URL per number, and its styles."""
 
-    __slots__ = ("styles", "urls")
+    __slots__ = ("_styles", "urls")
 
     def __init__(self, urls: Mapping[int, str]) -> None:
         self.urls = urls
-        self.styles: dict[Style, dict[str, Style | None]] = {}
-        """By style: that style with each link's URL, by the number's digits (filled as
-        the numbers come, by `_append_link_numbers`)."""
+        self._styles: dict[Style, dict[str, Style | None]] = {}
+        """By style: that style with each link's URL, by the number's digits."""
 
-    def linked(self, style: Style, digits: str) -> Style | None:
-        """``style`` with the link of number ``digits`` (None if it opens nothing)."""
-        url = self.urls.get(int(digits))
-        # What ``style + Style(link=url)`` gives, as one new style instead of two (Rich's
-        # ``+`` copies any sum with a link); made once per number and style, so the pieces
-        # of a wrapped number share a link id and a terminal sees one link.
-        return style.update_link(url) if url is not None else None
+    def linked_styles(self, style: Style) -> dict[str, Style | None]:
+        """``style`` with the link of each number met so far, by its digits (filled by
+        `linked`): looked up once per run of text, not once per number."""
+        styles = self._styles.get(style)
+        if styles is None:
+            styles = self._styles[style] = {}
+        return styles
+
+    def linked(self, styles: dict[str, Style | None], style: Style, digits: str) -> Style | None:
+        """``style`` with the link of number ``digits`` (None if it opens nothing), kept in
+        ``styles`` (``linked_styles(style)``)."""
+        linked = styles.get(digits, _UNSEEN)
+        if linked is _UNSEEN:
+            url = self.urls.get(int(digits))
+            # What ``style + Style(link=url)`` gives, as one new style instead of two
+            # (Rich's ``+`` copies any sum with a link); made once per number and style, so
+            # the pieces of a wrapped number share a link id and a terminal sees one link.
+            linked = styles[digits] = style.update_link(url) if url is not None else None
+        return linked
 
 
 def _append_link_numbers(
@@ -133,9 +144,7 @@ def _append_link_numbers(
     if targets is None or len(parts) == 1:
         _append_unstripped(text, string.replace(LINK_NUMBER_MARK, ""), style)
         return
-    styles = targets.styles.get(style)
-    if styles is None:
-        styles = targets.styles[style] = {}
+    styles = targets.linked_styles(style)
     styled = bool(style)
     spans = text._spans
     run_start = position = text._length  # the run in ``style`` since the last linked number
@@ -143,9 +152,7 @@ def _append_link_numbers(
     position += len(pieces[0])
     for index in range(1, len(parts), 2):
         digits = parts[index]
-        linked = styles.get(digits, _UNSEEN)
-        if linked is _UNSEEN:
-            linked = styles[digits] = targets.linked(style, digits)
+        linked = targets.linked(styles, style, digits)
         number = f"[{digits}]"
         if linked is not None:
             if styled and position > run_start:

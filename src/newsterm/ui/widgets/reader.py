@@ -77,11 +77,11 @@ def render_for_reader(article: Article, width: int) -> ReaderRendering:
             width=width,
         )
     except Exception as error:
-        from newsterm.content.model import LINK_NUMBER_MARK
+        from newsterm.content.model import without_link_marks
 
         fallback = Group(
             Text(f"(shown unformatted: {type(error).__name__})", style="italic"),
-            Text(content.safe_text(article.markdown.replace(LINK_NUMBER_MARK, ""))),
+            Text(content.safe_text(without_link_marks(article.markdown))),
         )
         body = content.render_lines(fallback, width=width)
     links = _links_list(article.links, width, urls) if article.links else []
