@@ -395,7 +395,13 @@ def main() -> int:
         default=40,
         help="pause between one key's paint and the next key (a held key repeats every 30-40 ms)",
     )
-    parser.add_argument("--json", type=Path, help="append the results as JSON lines here")
+    parser.add_argument(
+        "--json-out",
+        "--json",
+        dest="json_out",
+        type=Path,
+        help="append the results as JSON lines here",
+    )
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -431,7 +437,7 @@ def main() -> int:
             print(completed.stderr, file=sys.stderr)
             return 1
         result = json.loads(completed.stdout.strip().splitlines()[-1])
-        write_json(args.json, {"entries": size, **result})
+        write_json(args.json_out, {"entries": size, **result})
         print(f"\n## {size:,} entries (All lists {result['listed_all']:,})")
         print(
             f"import {fmt_ms(result['import_s'])}, first paint {fmt_ms(result['first_paint_s'])}"
