@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
+from urllib.parse import unquote, urlsplit
 
 from rich.console import Console, Group, RenderableType
 from rich.segment import Segment
@@ -30,7 +31,7 @@ from textual.worker import Worker, get_current_worker
 
 from newsterm import content
 from newsterm.browser import is_safe_url
-from newsterm.models import Entry
+from newsterm.models import Enclosure, Entry
 
 if TYPE_CHECKING:
     from newsterm.content import Article, ArticleCache, Link
@@ -390,9 +391,7 @@ class Reader(CachedScrollbars, ScrollView, can_focus=True, inherit_bindings=Fals
             self._render_later(entry, self.article, width)
             return
         if self.article is None:
-            self.article = content.article_from_html(
-                entry.body, title=entry.title, base_url=entry.link
-            )
+            self.article = _article_for(entry)
             self.cache.put(entry.id, _version(entry), self.article)
         self._show_rendering(self._render_small(entry, self.article))
 
@@ -421,7 +420,7 @@ class Reader(CachedScrollbars, ScrollView, can_focus=True, inherit_bindings=Fals
         dropped if the user moved on."""
         version = _version(entry)
         if article is None:
-            article = content.article_from_html(entry.body, title=entry.title, base_url=entry.link)
+            article = _article_for(entry)
             self.cache.put(entry.id, version, article)
         if get_current_worker().is_cancelled:  # another article or width was asked for
             return
@@ -472,9 +471,7 @@ class Reader(CachedScrollbars, ScrollView, can_focus=True, inherit_bindings=Fals
                     continue
             article = self.cache.get(entry.id, version)
             if article is None:
-                article = content.article_from_html(
-                    entry.body, title=entry.title, base_url=entry.link
-                )
+                article = _article_for(entry)
                 self.cache.put(entry.id, version, article)
             renderings = {narrow: render_for_reader(article, narrow)}
             shown = renderings[narrow]
@@ -667,6 +664,7 @@ class Reader(CachedScrollbars, ScrollView, can_focus=True, inherit_bindings=Fals
             parts.append(marks)
         if link:
             parts.append(link)
+        parts.extend(_attachment_lines(entry))
         return Group(*parts)
 
     # -- actions ------------------------------------------------------------------------
@@ -705,5 +703,72 @@ def _is_big(entry: Entry) -> bool:
 
 
 def _version(entry: Entry) -> str:
-    """The cache version of an entry's body: an edited entry converts afresh."""
-    return content.content_version(entry.body, entry.updated.isoformat() if entry.updated else "")
+    """The cache version of an entry's body and attachments: an edited entry converts afresh."""
+    updated = entry.updated.isoformat() if entry.updated else ""
+    if entry.enclosures:
+        updated += "".join(f"\n{enclosure.url}" for enclosure in entry.enclosures)
+    return content.content_version(entry.body, updated)
+
+
+def _article_for(entry: Entry) -> Article:
+    """`entry`'s body as the reader's article, its attachments numbered after the body's links.
+
+    A podcast episode's audio is only an enclosure, so it would have no number to open it
+    by (1-9, f) nor a row to click: each http(s) one the body does not link to already
+    becomes the next link. The header names them (see `attachment_label`).
+    """
+    article = content.article_from_html(entry.body, title=entry.title, base_url=entry.link)
+    known = {link.url for link in article.links}
+    extra: list[Link] = []
+    for enclosure in entry.enclosures:
+        url = one_line(enclosure.url)
+        if url in known or not is_safe_url(url):
+            continue
+        known.add(url)
+        number = len(article.links) + len(extra) + 1
+        extra.append(content.Link(number=number, url=url, text=attachment_label(enclosure)))
+    return replace(article, links=article.links + tuple(extra)) if extra else article
+
+
+_HEADER_ATTACHMENTS = 3
+"""Attachments named in the header; the links list has them all."""
+
+
+def _attachment_lines(entry: Entry) -> list[Text]:
+    """A header line per attachment (a podcast's audio), its URL clickable when safe."""
+    lines: list[Text] = []
+    for enclosure in entry.enclosures[:_HEADER_ATTACHMENTS]:
+        url = one_line(enclosure.url)
+        line = Text("Attachment: ", style="dim")
+        line.append(
+            _file_name(url), style=Style(underline=True, link=url if is_safe_url(url) else None)
+        )
+        line.append(f" ({attachment_label(enclosure)})", style="dim")
+        lines.append(line)
+    more = len(entry.enclosures) - _HEADER_ATTACHMENTS
+    if more > 0:
+        lines.append(Text(f"and {more} more attachments under Links", style="dim"))
+    return lines
+
+
+def _file_name(url: str) -> str:
+    """The last segment of a URL's path, as a download would name the file (else the URL)."""
+    path = urlsplit(url).path
+    name = unquote(path.rstrip("/").rpartition("/")[2])
+    return one_line(name) or url
+
+
+def attachment_label(enclosure: Enclosure) -> str:
+    """What an attachment is, in a few words: "audio/mpeg, 40.6 MB"."""
+    kind = one_line(enclosure.type) or "file"
+    if enclosure.length is None or enclosure.length <= 0:
+        return kind
+    return f"{kind}, {_size(enclosure.length)}"
+
+
+def _size(length: int) -> str:
+    """Bytes in the units a download shows (powers of 1,000)."""
+    for unit, scale in (("GB", 10**9), ("MB", 10**6), ("kB", 10**3)):
+        if length >= scale:
+            return f"{length / scale:.1f} {unit}"
+    return f"{length} B"
