@@ -343,3 +343,32 @@ def test_edit_needs_a_known_feed_and_something_to_change(
         assert wrong.err.strip().count("\n") <= 1, wrong.err
     [feed] = json.loads(run_cli("list", "--json", data_dir=data_dir).out)
     assert (feed["title"], feed["folder"]) == ("Paul Dix Explains Nothing", None)
+
+
+def test_json_entries_carry_their_attachments(
+    httpserver: HTTPServer, data_dir: Path, corpus: Path
+) -> None:
+    """A real podcast feed (30 episodes, each an audio enclosure): `entries --json` and
+    `search --json` give each episode's audio, as a script downloading them needs."""
+    url = serve(httpserver, "/cre.xml", "feedjira--CRE.xml", "application/rss+xml")
+    assert run_cli("add", url, data_dir=data_dir).code == 0
+    entries = json.loads(run_cli("entries", "--limit", "100", "--json", data_dir=data_dir).out)
+    assert len(entries) == 30
+    audio = {e["title"]: e["enclosures"] for e in entries}
+    assert all(len(files) == 1 and files[0]["type"] == "audio/mp4" for files in audio.values())
+    [planetarien] = [files for title, files in audio.items() if "Planetarien" in title]
+    assert planetarien == [
+        {
+            "url": "http://feedproxy.google.com/~r/cre-podcast/~5/cM067ax_iis/cre207-planetarien.m4a",
+            "type": "audio/mp4",
+            "length": 37143728,
+        }
+    ]
+    found = json.loads(run_cli("search", "Planetarien", "--json", data_dir=data_dir).out)
+    assert found[0]["enclosures"] == planetarien
+
+    # An entry without attachments says so with an empty list, not a missing key.
+    other = serve(httpserver, "/atom.xml", ATOM, "application/atom+xml")
+    assert run_cli("add", other, data_dir=data_dir).code == 0
+    entries = json.loads(run_cli("entries", "--limit", "100", "--json", data_dir=data_dir).out)
+    assert sorted(len(e["enclosures"]) for e in entries) == [0] * 5 + [1] * 30

@@ -25,6 +25,7 @@ from typing import IO, TYPE_CHECKING, Any, NoReturn
 from newsterm import __version__, paths
 from newsterm.config import Settings, load_settings
 from newsterm.models import (
+    Enclosure,
     EntryQuery,
     EntrySummary,
     Feed,
@@ -138,7 +139,7 @@ def _feed_json(feed: Feed) -> dict[str, Any]:
     }
 
 
-def _entry_json(entry: EntrySummary) -> dict[str, Any]:
+def _entry_json(entry: EntrySummary, enclosures: Sequence[Enclosure] = ()) -> dict[str, Any]:
     return {
         "id": entry.id,
         "feed_id": entry.feed_id,
@@ -149,6 +150,7 @@ def _entry_json(entry: EntrySummary) -> dict[str, Any]:
         "published": _iso(entry.published),
         "read": entry.read,
         "starred": entry.starred,
+        "enclosures": [{"url": e.url, "type": e.type, "length": e.length} for e in enclosures],
     }
 
 
@@ -407,9 +409,13 @@ def cmd_list(ctx: Context) -> int:
     return EXIT_OK
 
 
-def _print_entries(out: Output, entries: Sequence[EntrySummary], as_json: bool) -> None:
+def _print_entries(
+    out: Output, entries: Sequence[EntrySummary], as_json: bool, store: Store
+) -> None:
     if as_json:
-        out.json([_entry_json(e) for e in entries])
+        # Attachments too: a script downloads a podcast's episodes from them.
+        attached = store.enclosures([e.id for e in entries])
+        out.json([_entry_json(e, attached.get(e.id, ())) for e in entries])
         return
     if not out.rich:
         for e in entries:
@@ -439,14 +445,14 @@ def cmd_entries(ctx: Context) -> int:
     feed_id = _feed_arg(ctx, ctx.args.feed).id if ctx.args.feed else None
     query = EntryQuery(feed_id=feed_id, unread_only=ctx.args.unread, starred_only=ctx.args.starred)
     entries = ctx.store.list_entries(query, limit=ctx.args.limit)
-    _print_entries(Output.for_stdout(), entries, ctx.args.json)
+    _print_entries(Output.for_stdout(), entries, ctx.args.json, ctx.store)
     return EXIT_OK
 
 
 def cmd_search(ctx: Context) -> int:
     entries = ctx.store.search(ctx.args.query, limit=ctx.args.limit)
     out = Output.for_stdout()
-    _print_entries(out, entries, ctx.args.json)
+    _print_entries(out, entries, ctx.args.json, ctx.store)
     if not entries and not ctx.args.json:
         print(f"no entries match {ctx.args.query!r}", file=sys.stderr)
     return EXIT_OK

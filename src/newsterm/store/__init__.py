@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from newsterm.models import (
+    Enclosure,
     Entry,
     EntryQuery,
     EntrySummary,
@@ -683,6 +684,20 @@ class Store:
             (array,) = conn.execute(f"SELECT json_group_array(id) FROM ({sql})", params).fetchone()
         ids: list[int] = json.loads(array)
         return ids
+
+    def enclosures(self, ids: Sequence[int]) -> dict[int, tuple[Enclosure, ...]]:
+        """The attachments of the given entries, for those that have any."""
+        found: dict[int, tuple[Enclosure, ...]] = {}
+        with self._read() as conn:
+            for batch in _chunks(_unique_ids(ids)):
+                for entry_id, text in conn.execute(
+                    f"SELECT id, enclosures FROM entries WHERE id IN ({_placeholders(len(batch))})"
+                    " AND enclosures != '[]'",
+                    batch,
+                ):
+                    if enclosures := decode_enclosures(text):
+                        found[entry_id] = enclosures
+        return found
 
     def entry_summaries(self, ids: Sequence[int]) -> list[EntrySummary]:
         """Rows for the given ids, in the given order (missing ids are skipped)."""
