@@ -9,18 +9,23 @@ changed snapshot in the HTML report pytest writes, then accept it with
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
+from newsterm.config import Settings
+from newsterm.parse import parse_feed
 from newsterm.store import Store
 from newsterm.ui.app import NewstermApp
 from tests.ui_helpers import filled_store, make_app, panes, settle
 
 SIZES = [pytest.param((120, 40), id="120x40"), pytest.param((80, 24), id="80x24")]
 SnapCompare = Callable[..., bool]
+AFTER = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+"""A clock after the demo podcast's last episode (the UI data set has its own, older one)."""
 Step = Callable[[Pilot[None]], Awaitable[None]]
 
 
@@ -134,3 +139,21 @@ def test_edit_feed_dialog(snap_compare: SnapCompare, store: Store) -> None:
         await pilot.press("E")
 
     assert snap_compare(app, terminal_size=(120, 40), run_before=_steps(edit))
+
+
+def test_podcast_episode_with_its_audio(snap_compare: SnapCompare, tmp_path: Path) -> None:
+    """The demo's podcast feed: the episode's audio named under the header, numbered last."""
+    source = Path(__file__).parent.parent / "src/newsterm/demo/feeds/unhurried-podcast.xml"
+    store = Store.in_dir(tmp_path / "data")
+    feed = store.add_feed("https://demo.example/unhurried")
+    store.store_feed(
+        feed.id, parse_feed(source.read_bytes(), url="https://demo.example/unhurried"), now=AFTER
+    )
+    settings = Settings(refresh_on_start=False, refresh_interval=0)
+    app = NewstermApp(store=store, settings=settings, offline=True, now=lambda: AFTER)
+
+    async def open_episode(pilot: Pilot[None]) -> None:
+        await pilot.press("enter", "enter")
+
+    assert snap_compare(app, terminal_size=(100, 30), run_before=_steps(open_episode))
+    store.close()
