@@ -5,12 +5,15 @@ rebuilt the index with other prefix indexes (versions 4 and 6)."""
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from newsterm.models import EntryQuery
+from newsterm.models import EntryQuery, ParsedFeed
 from newsterm.store import DB_FILENAME, SCHEMA_VERSION, Store, queries
 from newsterm.store.schema import MIGRATIONS
 from newsterm.store.text import fts_query
@@ -325,3 +328,83 @@ def test_old_database_gets_the_current_index_keeping_state(tmp_path: Path, versi
         assert conn.execute("INSERT INTO entries_fts(entries_fts) VALUES('integrity-check')")
     finally:
         conn.close()
+
+
+# -- a search of every feed, filtered from the kept list of all ids -------------------------
+
+
+def _common_feed(prefix: str, count: int, *, hours_from: float) -> ParsedFeed:
+    return feed_doc(
+        *(
+            entry(f"{prefix}-{index}", content="<p>common words</p>", hours_ago=hours_from + index)
+            for index in range(count)
+        )
+    )
+
+
+@pytest.fixture
+def kept_store(tmp_path: Path) -> Iterator[Store]:
+    """1,200 entries, "common" in all: enough that the store lists it from the kept list."""
+    store = Store.in_dir(tmp_path / "kept")
+    for number in range(2):
+        feed = store.add_feed(f"https://{number}.example/")
+        store.store_feed(feed.id, _common_feed(f"f{number}", 600, hours_from=number + 10), now=NOW)
+    yield store
+    store.close()
+
+
+def _listed(store: Store) -> list[int]:
+    """The search list of "common", checked (with the All list) against a sort in Python."""
+    query = EntryQuery(search="common")
+    got = store.entry_ids(query)
+    assert got == reference_ids(store, query, fts_query("common"))
+    assert store.entry_ids(EntryQuery()) == reference_ids(store, EntryQuery(), None)
+    return got
+
+
+def test_the_kept_list_follows_every_write_of_any_connection(kept_store: Store) -> None:
+    first = _listed(kept_store)
+    assert len(first) == 1_200
+    assert kept_store._all_ids is not None  # listed from the kept list, not by SQLite
+    assert _listed(kept_store) == first  # kept: nothing was written
+
+    # Another process (another connection) adds newer entries: they lead the list.
+    with Store(kept_store.path) as other:
+        feed = other.add_feed("https://other.example/")
+        other.store_feed(feed.id, _common_feed("new", 5, hours_from=0), now=NOW)
+    second = _listed(kept_store)
+    assert len(second) == 1_205 and second[5:] == first
+
+    # This store writes from another thread (as the app's refresh does).
+    def write() -> None:
+        feed = kept_store.add_feed("https://thread.example/")
+        kept_store.store_feed(feed.id, _common_feed("thread", 3, hours_from=0.5), now=NOW)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    writer.join()
+    assert len(_listed(kept_store)) == 1_208
+
+    # ... and from this thread: a removed feed's entries leave the list.
+    kept_store.remove_feed(next(f.id for f in kept_store.list_feeds() if "thread" in f.url))
+    assert _listed(kept_store) == second
+
+
+def test_reading_and_starring_keep_the_list_and_a_new_date_moves_an_entry(
+    kept_store: Store,
+) -> None:
+    first = _listed(kept_store)
+    kept = kept_store._all_ids
+    assert kept is not None
+    kept_store.set_read(first[:100])
+    kept_store.set_starred(first[100:110])
+    assert _listed(kept_store) == first
+    assert kept_store._all_ids is kept  # read and starred states do not change the order
+
+    # The publisher re-dates its oldest entry: it moves to the top of the list.
+    feed = next(f for f in kept_store.list_feeds() if f.url == "https://1.example/")
+    oldest = _common_feed("f1", 600, hours_from=11).entries[-1]
+    redated = replace(oldest, published=NOW - timedelta(minutes=5))
+    kept_store.store_feed(feed.id, feed_doc(redated), now=NOW)
+    moved = _listed(kept_store)
+    assert moved[0] == first[-1] and moved[1:] == first[:-1]

@@ -13,6 +13,7 @@ import itertools
 import json
 import sqlite3
 import threading
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -124,6 +125,16 @@ def _insert_rows(conn: sqlite3.Connection, insert: str, rows: Sequence[Sequence[
         )
 
 
+def _filters_no_feed(query: EntryQuery) -> bool:
+    """Whether `query` lists every entry (the All view) or searches them all."""
+    return (
+        query.feed_id is None
+        and query.folder is None
+        and not query.unread_only
+        and not query.starred_only
+    )
+
+
 def _chunks(values: Sequence[int]) -> Iterator[Sequence[int]]:
     for start in range(0, len(values), _CHUNK):
         yield values[start : start + _CHUNK]
@@ -154,6 +165,9 @@ class Store:
         # Commits through this Store: PRAGMA data_version ignores a connection's own.
         self._commits = itertools.count(1)
         self._commit_count = 0
+        # Every id in list order, with the search index's structure record it was read
+        # at (see `_from_all_ids`).
+        self._all_ids: tuple[bytes, array[int]] | None = None
         conn = self._conn()
         try:
             migrate(conn, self.path, on_upgrade)
@@ -186,6 +200,7 @@ class Store:
                 conn.execute("PRAGMA optimize")
             conn.close()
             self._local.conn = None
+        self._all_ids = None
         self._closed = True
 
     def __enter__(self) -> Store:
@@ -675,6 +690,8 @@ class Store:
         """Ids matching `query`, newest first (the list keeps only these)."""
         with self._read() as conn:
             few = self._few_matches(conn, query, one_page=False)
+            if not few and _filters_no_feed(query) and not conn.in_transaction:
+                return self._from_all_ids(conn, query.search)
             sql, params = queries.entry_ids_sql(query, few_matches=few)
             # One JSON array, not a row per id: 100,000 ids in ~22 ms instead of ~36 ms,
             # built by SQLite without the interpreter lock, so the UI thread runs on while
@@ -684,6 +701,46 @@ class Store:
             (array,) = conn.execute(f"SELECT json_group_array(id) FROM ({sql})", params).fetchone()
         ids: list[int] = json.loads(array)
         return ids
+
+    def _from_all_ids(self, conn: sqlite3.Connection, search: str | None) -> list[int]:
+        """Every id in list order, or those a search matches: from the list of all ids,
+        kept between calls while no entry is added, changed or deleted.
+
+        The All view then lists 100,000 entries in ~2 ms instead of ~12, and a search that
+        many entries match filters the kept list by the set of its matches instead of
+        SQLite building that set and probing it from the date index: 20 ms instead of 43
+        for a word in all of 100,000 entries (FTS5 finds the matches in 4 ms), 10 instead
+        of 24 for a word in a quarter of them. Reading the list again, after new entries,
+        costs ~15 ms more (bench/README.md, session 8).
+        """
+        match: str | None = None
+        if search is not None and search.strip():
+            match = fts_query(search)
+            if match is None:
+                return []  # only punctuation: nothing can match
+        conn.execute("BEGIN")  # the reads below see one state of the database
+        try:
+            # The search index's structure record changes with every entry added,
+            # deleted or changed (a changed date comes with its text re-indexed, see
+            # store_feed), and not when entries are read or starred: it tells whether
+            # the kept list still holds, in this process or after another one wrote.
+            row = conn.execute(queries.INDEX_STRUCTURE).fetchone()
+            structure = bytes(row[0]) if row is not None else b""
+            kept = self._all_ids
+            if kept is None or kept[0] != structure:
+                (every_id,) = conn.execute(queries.ALL_IDS).fetchone()
+                # Kept as 8-byte ints: 0.8 MB at 100,000 entries, a list would take 3.6.
+                kept = (structure, array("q", json.loads(every_id)))
+            matches = None
+            if match is not None:
+                (matches,) = conn.execute(queries.MATCHED_IDS, (match,)).fetchone()
+        finally:
+            conn.execute("COMMIT")
+        self._all_ids = kept
+        if matches is None:
+            return kept[1].tolist()
+        matched = set(json.loads(matches))
+        return [entry_id for entry_id in kept[1] if entry_id in matched]
 
     def enclosures(self, ids: Sequence[int]) -> dict[int, tuple[Enclosure, ...]]:
         """The attachments of the given entries, for those that have any."""

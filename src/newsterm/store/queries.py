@@ -68,6 +68,16 @@ SAMPLE_IDS = 5_000
 """The plan is chosen from the matches among the newest max(SAMPLE_IDS, 1/10) ids:
 counting all of them would read a phrase of common words twice (30 ms at 100,000)."""
 
+INDEX_STRUCTURE = "SELECT block FROM entries_fts_data WHERE id = 10"
+"""FTS5's structure record (its segments, and a counter of the segments written): it
+changes whenever the index does. Row 10 is FTS5_STRUCTURE_ROWID in SQLite's fts5Int.h."""
+
+MATCHED_IDS = "SELECT json_group_array(rowid) FROM entries_fts WHERE entries_fts MATCH ?"
+"""Every id a search matches, in id order, as one JSON array."""
+
+ALL_IDS = f"SELECT json_group_array(id) FROM (SELECT e.id FROM entries e {LIST_ORDER})"
+"""Every id in list order, as one JSON array (see Store.entry_ids on why the order holds)."""
+
 ENTRY_ID_BOUND = "SELECT coalesce(max(id), 0) FROM entries"
 """An upper bound of the entry count in one b-tree descent (count(*) reads an index)."""
 
