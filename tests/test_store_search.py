@@ -408,3 +408,13 @@ def test_reading_and_starring_keep_the_list_and_a_new_date_moves_an_entry(
     kept_store.store_feed(feed.id, feed_doc(redated), now=NOW)
     moved = _listed(kept_store)
     assert moved[0] == first[-1] and moved[1:] == first[:-1]
+
+
+def test_without_a_structure_record_nothing_is_kept(
+    kept_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Should an SQLite's FTS5 keep its structure record elsewhere, the kept list could not
+    # tell a change: then SQLite lists every time.
+    monkeypatch.setattr(queries, "INDEX_STRUCTURE", "SELECT block FROM entries_fts_data WHERE 0")
+    assert len(_listed(kept_store)) == 1_200
+    assert kept_store._all_ids is None

@@ -690,7 +690,9 @@ class Store:
         with self._read() as conn:
             few = self._few_matches(conn, query, one_page=False)
             if not few and _filters_no_feed(query) and not conn.in_transaction:
-                return self._from_all_ids(conn, query.search)
+                found = self._from_all_ids(conn, query.search)
+                if found is not None:
+                    return found
             sql, params = queries.entry_ids_sql(query, few_matches=few)
             # One JSON array, not a row per id: 100,000 ids in ~22 ms instead of ~36 ms,
             # built by SQLite without the interpreter lock, so the UI thread runs on while
@@ -701,7 +703,7 @@ class Store:
         ids: list[int] = json.loads(array)
         return ids
 
-    def _from_all_ids(self, conn: sqlite3.Connection, search: str | None) -> list[int]:
+    def _from_all_ids(self, conn: sqlite3.Connection, search: str | None) -> list[int] | None:
         """Every id in list order, or those a search matches: from the list of all ids,
         kept between calls while no entry is added, changed or deleted.
 
@@ -710,7 +712,8 @@ class Store:
         SQLite building that set and probing it from the date index: 20 ms instead of 43
         for a word in every entry (FTS5 finds the matches in 4 ms), 10 instead of 24 for a
         word in a quarter of them. After new entries the list is read again, as the All
-        view did each time (~15 ms; bench/README.md, session 8).
+        view did each time (~15 ms; bench/README.md, session 8). None, for the caller to
+        ask SQLite, if the search index has no structure record to tell by.
         """
         match: str | None = None
         if search is not None and search.strip():
@@ -724,7 +727,9 @@ class Store:
             # store_feed), and not when entries are read or starred: it tells whether
             # the kept list still holds, in this process or after another one wrote.
             row = conn.execute(queries.INDEX_STRUCTURE).fetchone()
-            structure = bytes(row[0]) if row is not None else b""
+            if row is None:
+                return None  # an SQLite whose FTS5 keeps it elsewhere: nothing is kept
+            structure = bytes(row[0])
             kept = self._all_ids
             if kept is None or kept[0] != structure:
                 (every_id,) = conn.execute(queries.ALL_IDS).fetchone()
