@@ -336,7 +336,11 @@ def test_old_database_gets_the_current_index_keeping_state(tmp_path: Path, versi
 def _common_feed(prefix: str, count: int, *, hours_from: float) -> ParsedFeed:
     return feed_doc(
         *(
-            entry(f"{prefix}-{index}", content="<p>common words</p>", hours_ago=hours_from + index)
+            entry(
+                f"{prefix}-{index}",
+                content=f"<p>common words{' sometimes' if index % 20 == 3 else ''}</p>",
+                hours_ago=hours_from + index,
+            )
             for index in range(count)
         )
     )
@@ -344,7 +348,8 @@ def _common_feed(prefix: str, count: int, *, hours_from: float) -> ParsedFeed:
 
 @pytest.fixture
 def kept_store(tmp_path: Path) -> Iterator[Store]:
-    """1,200 entries, "common" in all: enough that the store lists it from the kept list."""
+    """1,200 entries, "common" in all (enough that the store lists it from the kept list),
+    "sometimes" in 1 in 20."""
     store = Store.in_dir(tmp_path / "kept")
     for number in range(2):
         feed = store.add_feed(f"https://{number}.example/")
@@ -418,3 +423,28 @@ def test_without_a_structure_record_nothing_is_kept(
     monkeypatch.setattr(queries, "INDEX_STRUCTURE", "SELECT block FROM entries_fts_data WHERE 0")
     assert len(_listed(kept_store)) == 1_200
     assert kept_store._all_ids is None
+
+
+def test_fewer_matches_filter_the_kept_list_only_while_it_holds(
+    kept_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Scaled down: from 12 matches the kept list is filtered (while it holds), below 120 the
+    # matches are few enough to sort; "sometimes" has 60.
+    monkeypatch.setattr(queries, "FEW_MATCHES_FOR_A_PAGE", 10)
+    calls: list[bool] = []
+    filtered = Store._from_all_ids
+
+    def spy(self: Store, conn: sqlite3.Connection, search: str | None, **kw: bool) -> object:
+        found = filtered(self, conn, search, **kw)
+        calls.append(found is not None)
+        return found
+
+    monkeypatch.setattr(Store, "_from_all_ids", spy)
+    query = EntryQuery(search="sometimes")
+    expected = reference_ids(kept_store, query, fts_query("sometimes"))
+    assert len(expected) == 60
+    assert kept_store.entry_ids(query) == expected
+    assert calls == [False]  # nothing kept yet: SQLite sorted the matches
+    assert kept_store.entry_ids(EntryQuery()) == reference_ids(kept_store, EntryQuery(), None)
+    assert kept_store.entry_ids(query) == expected
+    assert calls == [False, True, True]  # All kept the list; the search filtered it

@@ -657,26 +657,40 @@ class Store:
     @staticmethod
     def _few_matches(conn: sqlite3.Connection, query: EntryQuery, *, one_page: bool) -> bool:
         """Whether `query` searches for text that few entries match (see
-        `queries.few_matches_cap`): then its matches are sorted, not the date index walked.
+        `queries.few_matches_cap`): then its matches are sorted, not the date index walked."""
+        (few,) = Store._fewer_than(
+            conn, query, [lambda bound: queries.few_matches_cap(bound, one_page=one_page)]
+        )
+        return few
+
+    @staticmethod
+    def _fewer_than(
+        conn: sqlite3.Connection, query: EntryQuery, caps: Sequence[Callable[[int], int]]
+    ) -> list[bool]:
+        """For each cap (a function of the entry id bound), whether `query` searches for
+        text that fewer entries match; all False without search text.
 
         Estimated from the newest ids (see `queries.SAMPLE_IDS`), so it costs a fraction
-        of the search itself; a wrong guess costs time, never a wrong list.
+        of the search itself, and one count answers every cap; a wrong guess costs time,
+        never a wrong list.
         """
         if query.search is None:
-            return False
+            return [False] * len(caps)
         match = fts_query(query.search)
         if match is None:
-            return False
+            return [False] * len(caps)
         bound = int(conn.execute(queries.ENTRY_ID_BOUND).fetchone()[0])
-        cap = queries.few_matches_cap(bound, one_page=one_page)
         sample = min(bound, max(queries.SAMPLE_IDS, bound // 10))
         if sample <= 0:
-            return True
-        sample_cap = -(-cap * sample // bound)  # enough to tell, no more
+            return [True] * len(caps)
+        # Enough to tell, no more.
+        sample_caps = [-(-cap(bound) * sample // bound) for cap in caps]
         found = int(
-            conn.execute(queries.MATCHES_ABOVE, (match, bound - sample, sample_cap)).fetchone()[0]
+            conn.execute(
+                queries.MATCHES_ABOVE, (match, bound - sample, max(sample_caps))
+            ).fetchone()[0]
         )
-        return found < sample_cap
+        return [found < sample_cap for sample_cap in sample_caps]
 
     def count_entries(self, query: EntryQuery) -> int:
         """How many entries match `query`."""
@@ -688,9 +702,21 @@ class Store:
     def entry_ids(self, query: EntryQuery) -> list[int]:
         """Ids matching `query`, newest first (the list keeps only these)."""
         with self._read() as conn:
-            few = self._few_matches(conn, query, one_page=False)
-            if not few and _filters_no_feed(query) and not conn.in_transaction:
-                found = self._from_all_ids(conn, query.search)
+            few, too_few_to_filter = self._fewer_than(
+                conn,
+                query,
+                [
+                    lambda bound: queries.few_matches_cap(bound, one_page=False),
+                    queries.kept_list_cap,
+                ],
+            )
+            if _filters_no_feed(query) and not conn.in_transaction:
+                found = None
+                if not few:
+                    found = self._from_all_ids(conn, query.search)
+                elif not too_few_to_filter:
+                    # Fewer matches: worth it only while the kept list holds.
+                    found = self._from_all_ids(conn, query.search, only_kept=True)
                 if found is not None:
                     return found
             sql, params = queries.entry_ids_sql(query, few_matches=few)
@@ -703,7 +729,9 @@ class Store:
         ids: list[int] = json.loads(array)
         return ids
 
-    def _from_all_ids(self, conn: sqlite3.Connection, search: str | None) -> list[int] | None:
+    def _from_all_ids(
+        self, conn: sqlite3.Connection, search: str | None, *, only_kept: bool = False
+    ) -> list[int] | None:
         """Every id in list order, or those a search matches: from the list of all ids,
         kept between calls while no entry is added, changed or deleted.
 
@@ -713,7 +741,8 @@ class Store:
         for a word in every entry (FTS5 finds the matches in 4 ms), 10 instead of 24 for a
         word in a quarter of them. After new entries the list is read again, as the All
         view did each time (~15 ms; bench/README.md, session 8). None, for the caller to
-        ask SQLite, if the search index has no structure record to tell by.
+        ask SQLite, if the search index has no structure record to tell by, or if
+        `only_kept` and the kept list does not hold.
         """
         match: str | None = None
         if search is not None and search.strip():
@@ -732,6 +761,8 @@ class Store:
             structure = bytes(row[0])
             kept = self._all_ids
             if kept is None or kept[0] != structure:
+                if only_kept:
+                    return None
                 (every_id,) = conn.execute(queries.ALL_IDS).fetchone()
                 # A list, not an array: copying it for the All view takes 0.3 ms at
                 # 100,000 entries (an array's tolist 2 ms), and its ints are the ones
