@@ -124,7 +124,7 @@ def _insert_rows(conn: sqlite3.Connection, insert: str, rows: Sequence[Sequence[
         )
 
 
-def _filters_no_feed(query: EntryQuery) -> bool:
+def _over_every_entry(query: EntryQuery) -> bool:
     """Whether `query` lists every entry (the All view) or searches them all."""
     return (
         query.feed_id is None
@@ -710,7 +710,7 @@ class Store:
                     queries.kept_list_cap,
                 ],
             )
-            if _filters_no_feed(query) and not conn.in_transaction:
+            if _over_every_entry(query) and not conn.in_transaction:
                 found = None
                 if not few:
                     found = self._from_all_ids(conn, query.search)

@@ -70,7 +70,7 @@ counting all of them would read a phrase of common words twice (30 ms at 100,000
 
 INDEX_STRUCTURE = "SELECT block FROM entries_fts_data WHERE id = 10"
 """FTS5's structure record (its segments, and a counter of the segments written): it
-changes whenever the index does. Row 10 is FTS5_STRUCTURE_ROWID in SQLite's fts5Int.h."""
+changes whenever the index does. Row 10 is FTS5_STRUCTURE_ROWID in SQLite's fts5_index.c."""
 
 MATCHED_IDS = "SELECT json_group_array(rowid) FROM entries_fts WHERE entries_fts MATCH ?"
 """Every id a search matches, in id order, as one JSON array."""
