@@ -109,3 +109,22 @@ def test_a_real_podcast_feed_gives_the_reader_its_audio(tmp_path: Path) -> None:
 )
 def test_attachment_labels(enclosure: Enclosure, label: str) -> None:
     assert attachment_label(enclosure) == label
+
+
+async def test_an_attachment_url_that_cannot_be_split_is_shown_as_it_is(tmp_path: Path) -> None:
+    """urlsplit raises for "https://[": the header must still draw, naming the URL."""
+    store = Store.in_dir(tmp_path / "data")
+    try:
+        feed = store.add_feed("https://pod.example/feed", title="Pod")
+        entry = ParsedEntry(identity="bad", title="Bad", enclosures=(Enclosure("https://[::1/x"),))
+        store.store_feed(feed.id, ParsedFeed(title="Pod", entries=[entry]), now=NOW)
+        app = make_app(store)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            _feeds, _articles, reader = panes(app)
+            await pilot.press("enter", "enter")
+            await settle(pilot)
+            assert "Attachment: https://[::1/x (file)" in dict(_shown(reader))
+            assert reader.links == []
+    finally:
+        store.close()

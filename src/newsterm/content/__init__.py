@@ -20,7 +20,7 @@ if TYPE_CHECKING:
         article_from_html_async,
         content_version,
     )
-    from newsterm.content.clean import clean_html
+    from newsterm.content.clean import clean_html, file_name
     from newsterm.content.convert import article_from_html, html_to_markdown
     from newsterm.content.model import Article, Link
     from newsterm.content.render import fold_cells, render_article, render_lines, render_to_text
@@ -36,6 +36,7 @@ _EXPORTS = {
     "article_from_html_async": "newsterm.content.cache",
     "content_version": "newsterm.content.cache",
     "clean_html": "newsterm.content.clean",
+    "file_name": "newsterm.content.clean",
     "article_from_html": "newsterm.content.convert",
     "html_to_markdown": "newsterm.content.convert",
     "Article": "newsterm.content.model",
@@ -66,6 +67,7 @@ __all__ = [
     "article_from_html_async",
     "clean_html",
     "content_version",
+    "file_name",
     "fold_cells",
     "html_to_markdown",
     "parse_seed_document",

@@ -876,7 +876,7 @@ class _Cleaner:
         url = _canonical_media_url(url)
         label = attribute_text(element.get("title") or element.get("aria-label") or "")
         if not label:
-            label = _file_name(url) if tag in ("video", "audio") else ""
+            label = file_name(url) if tag in ("video", "audio") else ""
         if not label:
             label = (urlsplit(url).hostname or "").removeprefix("www.")
         replacement = lxml.html.Element("div")
@@ -1009,7 +1009,9 @@ def _canonical_media_url(url: str) -> str:
     return url
 
 
-def _file_name(url: str) -> str:
+def file_name(url: str) -> str:
+    """The last segment of a URL's path, as a download would name the file: clean, at most
+    80 characters, and "" for none or for a URL that cannot be split."""
     try:
         path = urlsplit(url).path
     except ValueError:

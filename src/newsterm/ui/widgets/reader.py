@@ -14,7 +14,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
-from urllib.parse import unquote, urlsplit
 
 from rich.console import Console, Group, RenderableType
 from rich.segment import Segment
@@ -739,23 +738,15 @@ def _attachment_lines(entry: Entry) -> list[Text]:
     lines: list[Text] = []
     for enclosure in entry.enclosures[:_HEADER_ATTACHMENTS]:
         url = one_line(enclosure.url)
+        style = Style(underline=True, link=url if is_safe_url(url) else None)
         line = Text("Attachment: ", style="dim")
-        line.append(
-            _file_name(url), style=Style(underline=True, link=url if is_safe_url(url) else None)
-        )
+        line.append(content.file_name(url) or url, style=style)
         line.append(f" ({attachment_label(enclosure)})", style="dim")
         lines.append(line)
     more = len(entry.enclosures) - _HEADER_ATTACHMENTS
     if more > 0:
         lines.append(Text(f"and {more} more attachments under Links", style="dim"))
     return lines
-
-
-def _file_name(url: str) -> str:
-    """The last segment of a URL's path, as a download would name the file (else the URL)."""
-    path = urlsplit(url).path
-    name = unquote(path.rstrip("/").rpartition("/")[2])
-    return one_line(name) or url
 
 
 def attachment_label(enclosure: Enclosure) -> str:
