@@ -92,10 +92,15 @@ def _clickable_urls(links: tuple[Link, ...]) -> dict[int, str]:
     """The URL each link number opens when clicked (as shown on one line): safe ones only."""
     urls: dict[int, str] = {}
     for link in links:
-        url = one_line(link.url)
-        if is_safe_url(url):
+        if (url := _openable(link.url)) is not None:
             urls[link.number] = url
     return urls
+
+
+def _openable(url: str) -> str | None:
+    """`url` as shown (on one line), if it is safe to open; else None."""
+    shown = one_line(url)
+    return shown if is_safe_url(shown) else None
 
 
 _LINKS_HEADING = Text("Links (1-9 or f to open, or click)", style="bold")
@@ -656,8 +661,7 @@ class Reader(CachedScrollbars, ScrollView, can_focus=True, inherit_bindings=Fals
         link = Text()
         if entry.link:
             url = one_line(entry.link)
-            safe = is_safe_url(url)
-            link.append(url, style=Style(underline=True, link=url if safe else None, dim=True))
+            link.append(url, style=Style(underline=True, link=_openable(url), dim=True))
         parts: list[RenderableType] = [title, details]
         if marks:
             parts.append(marks)
@@ -720,8 +724,8 @@ def _article_for(entry: Entry) -> Article:
     known = {link.url for link in article.links}
     extra: list[Link] = []
     for enclosure in entry.enclosures:
-        url = one_line(enclosure.url)
-        if url in known or not is_safe_url(url):
+        url = _openable(enclosure.url)
+        if url is None or url in known:
             continue
         known.add(url)
         number = len(article.links) + len(extra) + 1
@@ -738,7 +742,7 @@ def _attachment_lines(entry: Entry) -> list[Text]:
     lines: list[Text] = []
     for enclosure in entry.enclosures[:_HEADER_ATTACHMENTS]:
         url = one_line(enclosure.url)
-        style = Style(underline=True, link=url if is_safe_url(url) else None)
+        style = Style(underline=True, link=_openable(url))
         line = Text("Attachment: ", style="dim")
         line.append(content.file_name(url) or url, style=style)
         line.append(f" ({attachment_label(enclosure)})", style="dim")
