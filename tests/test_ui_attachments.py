@@ -13,7 +13,7 @@ from newsterm.parse import parse_feed
 from newsterm.store import Store
 from newsterm.ui.widgets.reader import Reader, attachment_label
 from tests.ui_data import NOW
-from tests.ui_helpers import make_app, panes, recording_browser, settle, wait_for_text
+from tests.ui_helpers import make_app, reading_first_article, recording_browser, wait_for_text
 
 AUDIO = "https://cdn.example/audio/episode%2042.mp3"
 PAGE = "https://pod.example/42"
@@ -57,11 +57,7 @@ async def test_the_audio_is_named_in_the_header_and_opens_by_its_number(
 ) -> None:
     record = tmp_path / "opened.txt"
     app = make_app(store, settings=recording_browser(record))
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        _feeds, _articles, reader = panes(app)
-        await pilot.press("enter", "enter")
-        await settle(pilot)
+    async with reading_first_article(app) as (pilot, reader):
         # The body's link is 1; the audio is 2; the duplicate and the unsafe ones get none.
         assert [(link.number, link.url) for link in reader.links] == [
             (1, "https://pod.example/guest"),
@@ -118,12 +114,7 @@ async def test_an_attachment_url_that_cannot_be_split_is_shown_as_it_is(tmp_path
         feed = store.add_feed("https://pod.example/feed", title="Pod")
         entry = ParsedEntry(identity="bad", title="Bad", enclosures=(Enclosure("https://[::1/x"),))
         store.store_feed(feed.id, ParsedFeed(title="Pod", entries=[entry]), now=NOW)
-        app = make_app(store)
-        async with app.run_test(size=(120, 40)) as pilot:
-            await settle(pilot)
-            _feeds, _articles, reader = panes(app)
-            await pilot.press("enter", "enter")
-            await settle(pilot)
+        async with reading_first_article(make_app(store)) as (_pilot, reader):
             assert "Attachment: https://[::1/x (file)" in dict(_shown(reader))
             assert reader.links == []
     finally:

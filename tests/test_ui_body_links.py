@@ -21,7 +21,13 @@ from newsterm.store import Store
 from newsterm.ui.widgets.reader import Reader, render_for_reader
 from tests.paths import CORPUS
 from tests.ui_data import NOW
-from tests.ui_helpers import make_app, panes, recording_browser, settle, wait_for_text
+from tests.ui_helpers import (
+    make_app,
+    reading_first_article,
+    recording_browser,
+    settle,
+    wait_for_text,
+)
 
 FIRST = "https://example.org/first"
 SECOND = "https://example.org/second"
@@ -87,11 +93,7 @@ async def test_clicking_a_link_number_in_the_body_opens_that_link(
 ) -> None:
     record = tmp_path / "opened.txt"
     app = make_app(store, settings=recording_browser(record))
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        _feeds, _articles, reader = panes(app)
-        await pilot.press("enter", "enter")
-        await settle(pilot)
+    async with reading_first_article(app) as (pilot, reader):
         assert reader.article is not None and [link.url for link in reader.links] == [
             FIRST,
             SECOND,

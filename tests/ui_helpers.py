@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -83,6 +85,18 @@ def main_screen(app: NewstermApp) -> MainScreen:
 def panes(app: NewstermApp) -> tuple[FeedList, ArticleList, Reader]:
     screen = main_screen(app)
     return screen.feed_list, screen.article_list, screen.reader
+
+
+@asynccontextmanager
+async def reading_first_article(
+    app: NewstermApp, size: tuple[int, int] = (120, 40)
+) -> AsyncIterator[tuple[Pilot[None], Reader]]:
+    """`app` running, its first feed's first article open in the reader."""
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await pilot.press("enter", "enter")
+        await settle(pilot)
+        yield pilot, panes(app)[2]
 
 
 def plain(renderable: object, width: int = 100) -> str:
